@@ -1,0 +1,109 @@
+package io.tviewd.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** The declaration of every configuration key tviewd accepts. */
+public final class ConfigKeys {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
+
+    static {
+        define("database.url", KeyType.STRING, "",
+                v -> ((String) v).isEmpty() || ((String) v).startsWith("jdbc:postgresql://")
+                        ? null : "must start with jdbc:postgresql://",
+                "JDBC URL of the PostgreSQL database (10 or later, wal_level=logical). Required by `run`; `demo` starts an embedded PostgreSQL when empty.");
+        define("database.user", KeyType.STRING, "postgres", nonEmpty(),
+                "Database user; needs REPLICATION (or superuser) and rights on the tviews.");
+        define("database.password", KeyType.SECRET, Secret.of(""), v -> null,
+                "Database password. Masked in logs and errors.");
+        define("cdc.slot-name", KeyType.STRING, "tviewd", identifier(),
+                "Logical replication slot the daemon streams from (created when missing).");
+        define("cdc.publication-name", KeyType.STRING, "tviewd", identifier(),
+                "Publication created or altered by the daemon to hold exactly the tb_ tables the tviews read.");
+        define("cdc.topic-prefix", KeyType.STRING, "tviewd", identifier(),
+                "Debezium logical server name; prefixes internal topic names.");
+        define("cdc.poll-interval", KeyType.DURATION, Duration.ofMillis(10), durationBetween(Duration.ofMillis(1), Duration.ofSeconds(5)),
+                "How long the CDC engine waits for new changes before polling again (latency vs. idle CPU).");
+        define("cdc.heartbeat-interval", KeyType.DURATION, Duration.ofSeconds(10), durationBetween(Duration.ofSeconds(1), Duration.ofHours(1)),
+                "Heartbeat period, so an idle database does not retain WAL behind the slot.");
+        define("cdc.offset-flush-interval", KeyType.DURATION, Duration.ofMillis(200), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
+                "How often processed offsets are stored (table tviewd.offsets) and confirmed to the slot.");
+        define("cdc.max-batch-size", KeyType.INT, 2048, intBetween(1, 65_536),
+                "Maximum changes handed to one refresh batch.");
+        define("cdc.max-queue-size", KeyType.INT, 8192, intBetween(2, 1_048_576),
+                "Maximum changes buffered between the WAL reader and the refresher (bounds heap; must exceed cdc.max-batch-size).");
+        define("refresh.max-keys-per-statement", KeyType.INT, 10_000, intBetween(1, 1_000_000),
+                "Keys recomputed by one refresh statement; larger key sets are split into several statements in the same transaction.");
+        define("refresh.statement-timeout", KeyType.DURATION, Duration.ofSeconds(60), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
+                "statement_timeout of refresh sessions; a refresh that exceeds it fails and is retried.");
+        define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
+                "Address the HTTP endpoints listen on.");
+        define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
+                "Port of the HTTP endpoints (0 picks a free port, printed at start).");
+        define("http.token", KeyType.SECRET, Secret.of(""), v -> null,
+                "Bearer token required by mutating endpoints. Masked in logs and errors.");
+        define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
+                v -> ((List<?>) v).isEmpty() ? "must name at least one schema" : null,
+                "Schemas searched for tv_<entity>/v_<entity> and ta_<entity>/va_<entity> pairs.");
+        define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
+                "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
+        define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
+                "Declared tviews: list of {table, source-view, key}; key defaults to the table's primary key.");
+    }
+
+    private ConfigKeys() {
+    }
+
+    private static void define(String name, KeyType type, Object def, Function<Object, String> check, String doc) {
+        KEYS.put(name, new ConfigKey(name, type, def, check, doc));
+    }
+
+    /** All declared keys, in declaration (= documentation) order. */
+    public static Map<String, ConfigKey> all() {
+        return java.util.Collections.unmodifiableMap(KEYS);
+    }
+
+    private static Function<Object, String> nonEmpty() {
+        return v -> ((String) v).isBlank() ? "must not be empty" : null;
+    }
+
+    private static Function<Object, String> identifier() {
+        return v -> IDENTIFIER.matcher((String) v).matches()
+                ? null : "must be a lower-case PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)";
+    }
+
+    private static Function<Object, String> intBetween(int min, int max) {
+        return v -> {
+            int i = (Integer) v;
+            return i < min || i > max ? "must be between " + min + " and " + max : null;
+        };
+    }
+
+    private static Function<Object, String> durationBetween(Duration min, Duration max) {
+        return v -> {
+            Duration d = (Duration) v;
+            return d.compareTo(min) < 0 || d.compareTo(max) > 0
+                    ? "must be between " + format(min) + " and " + format(max) : null;
+        };
+    }
+
+    static String format(Duration d) {
+        if (d.toMillis() < 1000) {
+            return d.toMillis() + "ms";
+        }
+        if (d.toSeconds() < 60 || d.toSeconds() % 60 != 0) {
+            return d.toSeconds() + "s";
+        }
+        if (d.toMinutes() < 60 || d.toMinutes() % 60 != 0) {
+            return d.toMinutes() + "m";
+        }
+        return d.toHours() + "h";
+    }
+}

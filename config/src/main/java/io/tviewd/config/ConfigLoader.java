@@ -1,0 +1,253 @@
+package io.tviewd.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Loads {@link TviewdConfig} from one YAML file plus {@code TVIEWD_*} environment overrides.
+ * Every problem (unknown key, bad value, broken rule) is collected and reported together in one
+ * {@link ConfigException}; secrets are masked in every message.
+ */
+public final class ConfigLoader {
+
+    /** Environment variables with the prefix that are not configuration keys but are allowed. */
+    private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL");
+    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key");
+    private static final Pattern QUALIFIED_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Loads the file (or only defaults when {@code file} is null) and applies overrides from {@code env}.
+     *
+     * @throws ConfigException listing every problem found
+     */
+    public static TviewdConfig load(Path file, Map<String, String> env) {
+        Map<String, Object> tree = Map.of();
+        String origin = "defaults";
+        if (file != null) {
+            origin = file.toString();
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                tree = parseYaml(reader, origin);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException(List.of("Config file '" + file + "' does not exist"));
+            } catch (IOException e) {
+                throw new ConfigException(List.of("Config file '" + file + "' cannot be read: " + e.getMessage()));
+            }
+        }
+        return load(tree, origin, env);
+    }
+
+    /** Loads from YAML text (used by tests and by callers that already hold the text). */
+    public static TviewdConfig loadYaml(String yaml, Map<String, String> env) {
+        return load(parseYaml(new java.io.StringReader(yaml), "<yaml>"), "<yaml>", env);
+    }
+
+    private static Map<String, Object> parseYaml(Reader reader, String origin) {
+        try {
+            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+            if (root == null) {
+                return Map.of();
+            }
+            if (!(root instanceof Map<?, ?> map)) {
+                throw new ConfigException(List.of("Config file '" + origin + "' must be a YAML mapping of keys to values"));
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) map;
+            return m;
+        } catch (YAMLException e) {
+            throw new ConfigException(List.of("Config file '" + origin + "' is not valid YAML: " + e.getMessage()));
+        }
+    }
+
+    static TviewdConfig load(Map<String, Object> tree, String origin, Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Object> raw = new LinkedHashMap<>();
+        Map<String, String> sourceOf = new LinkedHashMap<>();
+        flatten("", tree, raw, sourceOf, origin, problems);
+
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith("TVIEWD_") || RESERVED_ENV.contains(name)) {
+                continue;
+            }
+            ConfigKey key = ConfigKeys.all().values().stream()
+                    .filter(k -> k.envName().equals(name)).findFirst().orElse(null);
+            if (key == null || key.type() == KeyType.RECORD_LIST) {
+                problems.add("Unknown environment variable '" + name + "': no scalar configuration key maps to it"
+                        + suggestion(name.substring("TVIEWD_".length()).toLowerCase().replace('_', '.')));
+                continue;
+            }
+            raw.put(key.name(), e.getValue());
+            sourceOf.put(key.name(), "environment variable " + name);
+        }
+
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (ConfigKey key : ConfigKeys.all().values()) {
+            Object value = key.defaultValue();
+            if (raw.containsKey(key.name())) {
+                Object r = raw.get(key.name());
+                String shown = key.secret() ? Secret.MASK : String.valueOf(r);
+                String from = " (from " + sourceOf.get(key.name()) + ")";
+                if (r == null) {
+                    problems.add("Missing value for '" + key.name() + "'" + from + ": expected " + key.type().rule());
+                    continue;
+                }
+                try {
+                    value = key.type().parse(r);
+                } catch (IllegalArgumentException ex) {
+                    problems.add("Invalid value '" + shown + "' for '" + key.name() + "'" + from
+                            + ": expected " + key.type().rule());
+                    continue;
+                }
+                String broken = key.check().apply(value);
+                if (broken != null) {
+                    problems.add("Invalid value '" + shown + "' for '" + key.name() + "'" + from + ": " + broken);
+                    continue;
+                }
+            }
+            values.put(key.name(), value);
+        }
+
+        List<TviewDeclaration> tviews = parseTviews(values.get("tviews"), problems);
+        if (values.get("cdc.max-queue-size") instanceof Integer q && values.get("cdc.max-batch-size") instanceof Integer b
+                && q <= b) {
+            problems.add("Invalid value '" + q + "' for 'cdc.max-queue-size': must be greater than cdc.max-batch-size (" + b + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new TviewdConfig(
+                new DatabaseConfig((String) values.get("database.url"), (String) values.get("database.user"),
+                        (Secret) values.get("database.password")),
+                new CdcConfig((String) values.get("cdc.slot-name"), (String) values.get("cdc.publication-name"),
+                        (String) values.get("cdc.topic-prefix"),
+                        (Duration) values.get("cdc.poll-interval"), (Duration) values.get("cdc.heartbeat-interval"),
+                        (Duration) values.get("cdc.offset-flush-interval"),
+                        (Integer) values.get("cdc.max-batch-size"), (Integer) values.get("cdc.max-queue-size")),
+                new RefreshConfig((Integer) values.get("refresh.max-keys-per-statement"),
+                        (Duration) values.get("refresh.statement-timeout")),
+                new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
+                        (Secret) values.get("http.token")),
+                new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),
+                tviews);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object o) {
+        return (List<String>) o;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> node, Map<String, Object> out, Map<String, String> sourceOf,
+                                String origin, List<String> problems) {
+        for (Map.Entry<?, ?> e : node.entrySet()) {
+            String path = prefix + e.getKey();
+            Object value = e.getValue();
+            if (ConfigKeys.all().containsKey(path)) {
+                out.put(path, value);
+                sourceOf.put(path, origin);
+            } else if (value instanceof Map<?, ?> child && isPrefix(path + ".")) {
+                flatten(path + ".", child, out, sourceOf, origin, problems);
+            } else {
+                problems.add("Unknown key '" + path + "' in " + origin + ": not a tviewd setting" + suggestion(path));
+            }
+        }
+    }
+
+    private static boolean isPrefix(String p) {
+        return ConfigKeys.all().keySet().stream().anyMatch(k -> k.startsWith(p));
+    }
+
+    private static List<TviewDeclaration> parseTviews(Object value, List<String> problems) {
+        List<TviewDeclaration> out = new ArrayList<>();
+        if (!(value instanceof List<?> list)) {
+            return out;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String at = "tviews[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> entry)) {
+                problems.add("Invalid value '" + list.get(i) + "' for '" + at + "': expected a mapping with keys table, source-view, key");
+                continue;
+            }
+            for (Object k : entry.keySet()) {
+                if (!TVIEW_FIELDS.contains(String.valueOf(k))) {
+                    problems.add("Unknown key '" + at + "." + k + "': expected one of key, source-view, table");
+                }
+            }
+            String table = name(entry, "table", at, true, problems);
+            String view = name(entry, "source-view", at, true, problems);
+            String key = name(entry, "key", at, false, problems);
+            if (table != null && view != null) {
+                out.add(new TviewDeclaration(table, view, Optional.ofNullable(key)));
+            }
+        }
+        return out;
+    }
+
+    private static String name(Map<?, ?> entry, String field, String at, boolean required, List<String> problems) {
+        Object v = entry.get(field);
+        if (v == null) {
+            if (required) {
+                problems.add("Missing value for '" + at + "." + field + "': expected a table or view name like public.tv_post");
+            }
+            return null;
+        }
+        String s = v.toString().trim();
+        if (!QUALIFIED_NAME.matcher(s).matches()) {
+            problems.add("Invalid value '" + s + "' for '" + at + "." + field
+                    + "': expected a lower-case name, optionally schema-qualified (schema.name)");
+            return null;
+        }
+        return s;
+    }
+
+    private static String suggestion(String path) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : ConfigKeys.all().keySet()) {
+            int d = distance(path, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,263 @@
+package io.tviewd.connectors.debezium;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.tviewd.config.CdcConfig;
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.ChangeBatch;
+import io.tviewd.connectors.ChangeHandler;
+import io.tviewd.connectors.ChangeSource;
+import io.tviewd.connectors.RowChange;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
+
+/**
+ * {@link ChangeSource} on Debezium Embedded (async engine, PostgreSQL connector, pgoutput).
+ *
+ * <p>Threading: the engine runs on its own single-thread executor and calls the handler on its
+ * worker threads one batch at a time. Offsets: after the handler returns, records are marked
+ * processed only up to the last transaction boundary (a transaction END event, or a heartbeat
+ * outside any transaction), never in the middle of a transaction. Debezium ≤ 3.6 can skip rows
+ * that share one LSN (COPY, multi-row INSERT) when it resumes inside a transaction; resuming only
+ * at boundaries means a partially processed transaction is always replayed whole, and replay is
+ * harmless because refresh is idempotent.
+ */
+public final class DebeziumChangeSource implements ChangeSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DebeziumChangeSource.class);
+
+    private final DatabaseConfig database;
+    private final CdcConfig cdc;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tviewd-cdc");
+        t.setDaemon(false);
+        return t;
+    });
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile boolean streaming;
+    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** True while the stream is between a transaction's BEGIN and END (engine threads only, one at a time). */
+    private boolean inTransaction;
+
+    public DebeziumChangeSource(DatabaseConfig database, CdcConfig cdc) {
+        this.database = database;
+        this.cdc = cdc;
+    }
+
+    @Override
+    public CompletableFuture<Void> start(Set<TableName> tables, ChangeHandler handler) {
+        Properties props = engineProperties(database, cdc, tables);
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(props)
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        streaming = true;
+                        LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
+                                cdc.publicationName(), tables.size());
+                    }
+
+                    @Override
+                    public void taskStopped() {
+                        streaming = false;
+                    }
+                })
+                .using((success, message, error) -> {
+                    streaming = false;
+                    if (success) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(error != null ? error
+                                : new IllegalStateException("CDC engine stopped: " + message));
+                    }
+                })
+                .notifying((records, committer) -> handleBatch(records, committer, handler))
+                .build();
+        executor.execute(engine);
+        return done;
+    }
+
+    private void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
+                             ChangeHandler handler) throws InterruptedException {
+        List<RowChange> changes = new ArrayList<>(records.size());
+        int safe = -1;
+        long newestTs = -1;
+        long lastLsn = -1;
+        String txTopic = cdc.topicPrefix() + ".transaction";
+        for (int i = 0; i < records.size(); i++) {
+            SourceRecord r = records.get(i).record();
+            if (!(r.value() instanceof Struct value)) {
+                continue;
+            }
+            if (txTopic.equals(r.topic())) {
+                String status = value.getString("status");
+                inTransaction = "BEGIN".equals(status);
+                if (!inTransaction) {
+                    safe = i;
+                }
+                continue;
+            }
+            if (value.schema().field("op") == null || value.schema().field("source") == null) {
+                // heartbeat or other control record
+                if (!inTransaction) {
+                    safe = i;
+                }
+                continue;
+            }
+            Struct source = value.getStruct("source");
+            TableName table = new TableName(source.getString("schema"), source.getString("table"));
+            Long ts = source.getInt64("ts_ms");
+            if (ts != null) {
+                newestTs = Math.max(newestTs, ts);
+            }
+            Long lsn = source.getInt64("lsn");
+            if (lsn != null) {
+                lastLsn = Math.max(lastLsn, lsn);
+            }
+            Long txId = source.getInt64("txId");
+            RowChange.Op op = switch (value.getString("op")) {
+                case "c", "r" -> RowChange.Op.INSERT;
+                case "u" -> RowChange.Op.UPDATE;
+                case "d" -> RowChange.Op.DELETE;
+                case "t" -> RowChange.Op.TRUNCATE;
+                default -> null;
+            };
+            if (op == null) {
+                continue;
+            }
+            changes.add(new RowChange(table, op, image(value, "before"), image(value, "after"), txId == null ? -1 : txId));
+            if (!inTransaction) {
+                safe = i;
+            }
+        }
+        long lag = newestTs < 0 ? -1 : Math.max(0, System.currentTimeMillis() - newestTs);
+        try {
+            handler.handle(new ChangeBatch(changes, lag, lastLsn));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Refresh failed for a batch of " + changes.size() + " changes: " + e.getMessage(), e);
+        }
+        for (int i = 0; i <= safe; i++) {
+            committer.markProcessed(records.get(i));
+        }
+        committer.markBatchFinished();
+    }
+
+    private static Map<String, Object> image(Struct value, String name) {
+        if (value.schema().field(name) == null) {
+            return null;
+        }
+        Struct s = value.getStruct(name);
+        if (s == null) {
+            return null;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Field f : s.schema().fields()) {
+            out.put(f.name(), s.get(f));
+        }
+        return out;
+    }
+
+    /** Engine properties for the given configuration; public for {@code check} and tests. */
+    public static Properties engineProperties(DatabaseConfig database, CdcConfig cdc, Set<TableName> tables) {
+        Properties url;
+        try {
+            url = Driver.parseURL(database.url(), new Properties());
+        } catch (RuntimeException e) {
+            url = null;
+        }
+        if (url == null) {
+            throw new IllegalArgumentException("database.url '" + database.url() + "' is not a valid PostgreSQL JDBC URL");
+        }
+        Properties p = new Properties();
+        p.setProperty("name", "tviewd");
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", JdbcOffsetBackingStore.class.getName());
+        p.setProperty(JdbcOffsetBackingStore.PREFIX + "url", database.url());
+        p.setProperty(JdbcOffsetBackingStore.PREFIX + "user", database.user());
+        p.setProperty(JdbcOffsetBackingStore.PREFIX + "password", database.password().reveal());
+        p.setProperty(JdbcOffsetBackingStore.PREFIX + "store", cdc.slotName());
+        p.setProperty("offset.flush.interval.ms", Long.toString(cdc.offsetFlushInterval().toMillis()));
+        p.setProperty("offset.flush.timeout.ms", "10000");
+        p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
+        p.setProperty("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
+        p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
+        p.setProperty("database.user", database.user());
+        p.setProperty("database.password", database.password().reveal());
+        p.setProperty("topic.prefix", cdc.topicPrefix());
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", cdc.slotName());
+        p.setProperty("publication.name", cdc.publicationName());
+        // The daemon owns the publication: it holds exactly the base tables the tviews read.
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("table.include.list", tables.stream()
+                .map(t -> Pattern.quote(t.toString())).sorted().collect(Collectors.joining(",")));
+        // tviews are populated and reconciled by the daemon itself: stream only.
+        p.setProperty("snapshot.mode", "no_data");
+        p.setProperty("poll.interval.ms", Long.toString(cdc.pollInterval().toMillis()));
+        p.setProperty("heartbeat.interval.ms", Long.toString(cdc.heartbeatInterval().toMillis()));
+        p.setProperty("max.batch.size", Integer.toString(cdc.maxBatchSize()));
+        p.setProperty("max.queue.size", Integer.toString(cdc.maxQueueSize()));
+        p.setProperty("provide.transaction.metadata", "true");
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("slot.drop.on.stop", "false");
+        p.setProperty("record.processing.order", "ORDERED");
+        return p;
+    }
+
+    @Override
+    public boolean isStreaming() {
+        return streaming && !done.isDone();
+    }
+
+    /**
+     * Stops the engine: the in-flight batch finishes and commits, offsets are flushed, the
+     * replication connection closes (releasing the slot).
+     */
+    @Override
+    public void close() {
+        DebeziumEngine<?> e = engine;
+        if (e != null) {
+            try {
+                e.close();
+            } catch (java.io.IOException ex) {
+                LOG.warn("Closing the CDC engine failed: {}", ex.getMessage(), ex);
+            }
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("CDC engine did not stop within 30 s");
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        streaming = false;
+    }
+}

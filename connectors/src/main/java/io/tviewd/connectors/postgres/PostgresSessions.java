@@ -1,0 +1,62 @@
+package io.tviewd.connectors.postgres;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+
+import io.tviewd.config.DatabaseConfig;
+
+/**
+ * Opens JDBC sessions to the maintained database. Every session pins the rendering settings that
+ * make refreshed documents deterministic (TimeZone, DateStyle, IntervalStyle, extra_float_digits,
+ * bytea_output), so a tview row does not change just because another session rendered it.
+ */
+public final class PostgresSessions {
+
+    /** Session settings pinned for every refresh session (DESIGN.md, "Deterministic rendering"). */
+    public static final String PINNED_SETTINGS =
+            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+                    + "SET extra_float_digits = 1; SET bytea_output = 'hex'";
+
+    private final DatabaseConfig config;
+
+    public PostgresSessions(DatabaseConfig config) {
+        if (config.url().isEmpty()) {
+            throw new IllegalArgumentException("database.url is empty: nothing to connect to");
+        }
+        this.config = config;
+    }
+
+    public DatabaseConfig config() {
+        return config;
+    }
+
+    /** Opens a session with pinned settings, the given statement timeout and application name. */
+    public Connection open(String applicationName, Duration statementTimeout) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", config.user());
+        if (!config.password().isEmpty()) {
+            props.setProperty("password", config.password().reveal());
+        }
+        props.setProperty("ApplicationName", applicationName);
+        props.setProperty("connectTimeout", "10");
+        props.setProperty("tcpKeepAlive", "true");
+        Connection c = DriverManager.getConnection(config.url(), props);
+        try (Statement s = c.createStatement()) {
+            s.execute(PINNED_SETTINGS);
+            s.execute("SET statement_timeout = " + Math.max(0, statementTimeout.toMillis()));
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Opens a short-lived administrative session (no statement timeout beyond 30 s). */
+    public Connection open(String applicationName) throws SQLException {
+        return open(applicationName, Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,24 @@
+package io.tviewd.connectors.postgres;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one batch asks of one tview: keys to recompute, row values still to translate into keys
+ * through lookup mappings, or a full recompute.
+ */
+public record RefreshRequest(Tview tview, Set<String> keys, Map<KeyMapping, Set<String>> lookups, boolean full) {
+
+    public RefreshRequest {
+        keys = Set.copyOf(keys);
+        lookups = Map.copyOf(lookups);
+    }
+
+    public static RefreshRequest full(Tview tview) {
+        return new RefreshRequest(tview, Set.of(), Map.of(), true);
+    }
+
+    public static RefreshRequest keys(Tview tview, Set<String> keys) {
+        return new RefreshRequest(tview, keys, Map.of(), false);
+    }
+}

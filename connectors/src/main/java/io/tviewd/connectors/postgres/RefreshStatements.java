@@ -1,0 +1,107 @@
+package io.tviewd.connectors.postgres;
+
+import static io.tviewd.connectors.TableName.quote;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Generates the SQL of refresh. Pure functions of a {@link Tview}; no I/O.
+ *
+ * <p>Keys travel as one {@code text[]} parameter cast to the key type, so one prepared statement
+ * serves any number of keys and a batch costs one round trip per tview.
+ */
+public final class RefreshStatements {
+
+    private RefreshStatements() {
+    }
+
+    /**
+     * Recomputes the rows with the given keys (parameter 1: {@code text[]}) from the source view:
+     * upserts rows whose content differs, deletes rows the view no longer returns, bumps touch columns
+     * of changed rows. Returns one row: (keys found in the view, rows written, rows deleted).
+     */
+    public static String refreshByKeys(Tview t) {
+        String keyFilter = "v." + quote(t.keyColumn()) + " = ANY(" + keyArray(t) + ")";
+        String deleteFilter = "t." + quote(t.keyColumn()) + " = ANY(" + keyArray(t) + ")";
+        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ");
+    }
+
+    /** Recomputes the whole tview (no parameters); same result shape as {@link #refreshByKeys}. */
+    public static String refreshAll(Tview t) {
+        return refresh(t, "", "");
+    }
+
+    private static String refresh(Tview t, String sourceWhere, String deletePrefix) {
+        String key = quote(t.keyColumn());
+        String cols = columnList(t.columns(), "");
+        String vcols = columnList(t.columns(), "v.");
+        List<String> insertCols = new java.util.ArrayList<>(t.columns());
+        insertCols.addAll(t.touchColumns());
+        String selectList = cols + t.touchColumns().stream().map(c -> ", now()").collect(Collectors.joining());
+        StringBuilder sql = new StringBuilder()
+                .append("WITH src AS MATERIALIZED (SELECT ").append(vcols)
+                .append(" FROM ").append(t.sourceView().quoted()).append(" v").append(sourceWhere).append("),\n")
+                .append("up AS (INSERT INTO ").append(t.table().quoted()).append(" AS t (")
+                .append(columnList(insertCols, "")).append(")\n  SELECT ").append(selectList).append(" FROM src\n")
+                .append("  ON CONFLICT (").append(key).append(") DO ");
+        List<String> values = t.valueColumns();
+        if (values.isEmpty()) {
+            sql.append("NOTHING");
+        } else {
+            List<String> set = new java.util.ArrayList<>(values);
+            set.addAll(t.touchColumns());
+            sql.append("UPDATE SET ")
+                    .append(set.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", ")))
+                    .append("\n  WHERE ").append(row(t, values, "t.")).append(" IS DISTINCT FROM ").append(row(t, values, "EXCLUDED."));
+        }
+        sql.append("\n  RETURNING 1),\n")
+                .append("del AS (DELETE FROM ").append(t.table().quoted()).append(" t WHERE ").append(deletePrefix)
+                .append("NOT EXISTS (SELECT 1 FROM src WHERE src.").append(key).append(" = t.").append(key)
+                .append(") RETURNING 1)\n")
+                .append("SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del)");
+        return sql.toString();
+    }
+
+    /**
+     * Translates values of a row column into tview keys (parameter 1: {@code text[]} of values).
+     * Returns one column: the key as text.
+     */
+    public static String lookupKeys(Tview t, KeyMapping mapping) {
+        if (mapping instanceof KeyMapping.Lineage l) {
+            return "SELECT t." + quote(t.keyColumn()) + "::text FROM " + t.table().quoted() + " t WHERE t."
+                    + quote(l.tviewColumn()) + " = ANY(CAST(? AS text[])::" + l.columnType() + "[])";
+        }
+        if (mapping instanceof KeyMapping.ForeignKey f) {
+            return "SELECT r." + quote(f.rootKeyColumn()) + "::text FROM " + f.root().quoted() + " r WHERE r."
+                    + quote(f.rootColumn()) + " = ANY(CAST(? AS text[])::" + f.columnType() + "[])";
+        }
+        throw new IllegalArgumentException("mapping " + mapping.kind() + " needs no lookup");
+    }
+
+    /**
+     * Counts rows that differ between the tview and its source view (compared on the copied columns).
+     * Returns one row per differing key (at most {@code limit}): the key as text.
+     */
+    public static String differingKeys(Tview t, int limit) {
+        String cols = t.columns().stream().map(c -> t.comparable(c, "") + " AS " + quote(c))
+                .collect(Collectors.joining(", "));
+        String key = quote(t.keyColumn());
+        return "SELECT DISTINCT d." + key + "::text FROM ((SELECT " + cols + " FROM " + t.sourceView().quoted()
+                + " EXCEPT ALL SELECT " + cols + " FROM " + t.table().quoted() + ") UNION ALL (SELECT " + cols
+                + " FROM " + t.table().quoted() + " EXCEPT ALL SELECT " + cols + " FROM " + t.sourceView().quoted()
+                + ")) d ORDER BY 1 LIMIT " + limit;
+    }
+
+    private static String keyArray(Tview t) {
+        return "CAST(? AS text[])::" + t.keyType() + "[]";
+    }
+
+    private static String columnList(List<String> columns, String prefix) {
+        return columns.stream().map(c -> prefix + quote(c)).collect(Collectors.joining(", "));
+    }
+
+    private static String row(Tview t, List<String> columns, String prefix) {
+        return "ROW(" + columns.stream().map(c -> t.comparable(c, prefix)).collect(Collectors.joining(", ")) + ")";
+    }
+}

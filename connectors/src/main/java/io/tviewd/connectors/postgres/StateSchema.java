@@ -1,0 +1,32 @@
+package io.tviewd.connectors.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The daemon's own objects, all in schema {@code tviewd}: stored CDC offsets (and, as later issues
+ * land, modes and the cutover journal). Creation is idempotent and runs at every start.
+ */
+public final class StateSchema {
+
+    public static final String SCHEMA = "tviewd";
+    public static final String OFFSETS = SCHEMA + ".offsets";
+
+    private StateSchema() {
+    }
+
+    public static void install(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
+            s.execute("CREATE TABLE IF NOT EXISTS " + OFFSETS + " ("
+                    + "store text NOT NULL, key bytea NOT NULL, value bytea, "
+                    + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (store, key))");
+            s.execute("COMMENT ON TABLE " + OFFSETS
+                    + " IS 'tviewd: CDC source offsets, advanced only after the refresh covering them committed'");
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+}

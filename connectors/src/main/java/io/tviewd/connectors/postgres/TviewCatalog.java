@@ -1,0 +1,313 @@
+package io.tviewd.connectors.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.tviewd.config.DiscoveryConfig;
+import io.tviewd.config.TviewDeclaration;
+import io.tviewd.connectors.TableName;
+
+/**
+ * Reads tviews and their refresh plans from the PostgreSQL catalog: convention discovery
+ * ({@code tv_x}/{@code v_x}, {@code ta_x}/{@code va_x}) plus declared tviews, each tview's key,
+ * copied columns, base tables (through nested views) and key mappings derived from foreign keys.
+ */
+public final class TviewCatalog {
+
+    private static final Set<String> TOUCH_COLUMNS = Set.of("updated_at", "source_updated_at");
+
+    private final Connection connection;
+
+    public TviewCatalog(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Tviews found, and tviews refused with the reason (a refused tview is never refreshed). */
+    public record Discovery(List<Tview> tviews, Map<String, String> refused) {
+    }
+
+    /** Finds every tview by convention (when enabled) and declaration; declarations win over convention. */
+    public Discovery discover(DiscoveryConfig discovery, List<TviewDeclaration> declared) throws SQLException {
+        Map<TableName, TviewDeclaration> candidates = new LinkedHashMap<>();
+        String defaultSchema = discovery.schemas().get(0);
+        if (discovery.convention()) {
+            String sql = "SELECT n.nspname, c.relname, (SELECT vn.nspname || '.' || v.relname FROM pg_class v "
+                    + "JOIN pg_namespace vn ON vn.oid = v.relnamespace WHERE vn.nspname = n.nspname AND v.relkind IN ('v','m') "
+                    + "AND v.relname = CASE WHEN c.relname LIKE 'tv\\_%' THEN 'v_' ELSE 'va_' END || substr(c.relname, 4)) "
+                    + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE c.relkind IN ('r','p') AND n.nspname = ANY(?) AND (c.relname LIKE 'tv\\_%' OR c.relname LIKE 'ta\\_%') "
+                    + "ORDER BY 1, 2";
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                ps.setArray(1, connection.createArrayOf("text", discovery.schemas().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String view = rs.getString(3);
+                        if (view != null) {
+                            TableName t = new TableName(rs.getString(1), rs.getString(2));
+                            candidates.put(t, new TviewDeclaration(t.toString(), view, Optional.empty()));
+                        }
+                    }
+                }
+            }
+        }
+        for (TviewDeclaration d : declared) {
+            candidates.put(TableName.parse(d.table(), defaultSchema), d);
+        }
+        List<Tview> found = new ArrayList<>();
+        Map<String, String> refused = new LinkedHashMap<>();
+        Set<TableName> names = candidates.keySet();
+        for (Map.Entry<TableName, TviewDeclaration> e : candidates.entrySet()) {
+            try {
+                found.add(read(e.getKey(), TableName.parse(e.getValue().sourceView(), defaultSchema),
+                        e.getValue().key(), names));
+            } catch (CatalogException ex) {
+                refused.put(e.getKey().toString(), ex.getMessage());
+            }
+        }
+        return new Discovery(found, refused);
+    }
+
+    private Tview read(TableName table, TableName view, Optional<String> declaredKey, Set<TableName> tviewNames)
+            throws SQLException {
+        Map<String, String> tableCols = columns(table, true);
+        if (tableCols.isEmpty()) {
+            throw new CatalogException("Tview " + table + " does not exist (or has no columns)");
+        }
+        Map<String, String> viewCols = columns(view, false);
+        if (viewCols.isEmpty()) {
+            throw new CatalogException("Source view " + view + " of tview " + table + " does not exist (or has no columns)");
+        }
+        String key = declaredKey.orElseGet(() -> primaryKey(table));
+        if (key == null) {
+            throw new CatalogException("Tview " + table + " has no single-column primary key: add one (uuid id or bigint pk_"
+                    + table.entity() + ") or declare `key` for it under `tviews`");
+        }
+        if (!tableCols.containsKey(key)) {
+            throw new CatalogException("Key column '" + key + "' of tview " + table + " does not exist in the table");
+        }
+        if (!viewCols.containsKey(key)) {
+            throw new CatalogException("Key column '" + key + "' of tview " + table + " is not returned by its source view " + view);
+        }
+        if (!hasUniqueIndex(table, key)) {
+            throw new CatalogException("Key column '" + key + "' of tview " + table
+                    + " has no unique index: refresh upserts ON CONFLICT (" + key + "), which needs one");
+        }
+        List<String> copied = new ArrayList<>();
+        Map<String, String> types = new LinkedHashMap<>();
+        List<String> touch = new ArrayList<>();
+        for (String c : tableCols.keySet()) {
+            if (viewCols.containsKey(c)) {
+                copied.add(c);
+                types.put(c, tableCols.get(c));
+            } else if (TOUCH_COLUMNS.contains(c)) {
+                touch.add(c);
+            }
+        }
+        List<BaseTable> bases = new ArrayList<>();
+        List<TableName> dependsOn = new ArrayList<>();
+        for (TableName base : baseTables(view)) {
+            if (tviewNames.contains(base)) {
+                dependsOn.add(base);
+            } else {
+                bases.add(baseTable(base));
+            }
+        }
+        return new Tview(table, view, key, tableCols.get(key), copied, types, touch, bases, dependsOn);
+    }
+
+    /**
+     * Derives the refresh plan: the root table ({@code tb_<entity>}, else the base table holding the
+     * key column) maps directly or through lineage columns; tables linked to the root by a
+     * single-column foreign key map through it (child or parent). Other base tables are unmapped.
+     */
+    public RefreshPlan plan(Tview t) throws SQLException {
+        Map<TableName, List<KeyMapping>> mappings = new LinkedHashMap<>();
+        Set<TableName> unmapped = new LinkedHashSet<>();
+        BaseTable root = root(t).orElse(null);
+        if (root != null) {
+            List<KeyMapping> rootMappings = new ArrayList<>();
+            if (root.hasColumn(t.keyColumn())) {
+                rootMappings.add(new KeyMapping.Direct(root.name(), t.keyColumn()));
+            }
+            for (String pk : root.primaryKey()) {
+                if (!pk.equals(t.keyColumn()) && t.columns().contains(pk)) {
+                    rootMappings.add(new KeyMapping.Lineage(root.name(), pk, pk, t.columnTypes().get(pk)));
+                }
+            }
+            if (!rootMappings.isEmpty()) {
+                mappings.put(root.name(), rootMappings);
+            }
+            String rootKey = root.hasColumn(t.keyColumn()) ? t.keyColumn() : null;
+            for (ForeignKeyEdge fk : foreignKeys()) {
+                if (rootKey == null) {
+                    break;
+                }
+                if (fk.to().equals(root.name()) && !fk.from().equals(root.name()) && isBase(t, fk.from())) {
+                    mappings.computeIfAbsent(fk.from(), k -> new ArrayList<>()).add(new KeyMapping.ForeignKey(
+                            fk.from(), fk.fromColumn(), root.name(), fk.toColumn(), fk.type(), rootKey, true));
+                } else if (fk.from().equals(root.name()) && !fk.to().equals(root.name()) && isBase(t, fk.to())) {
+                    mappings.computeIfAbsent(fk.to(), k -> new ArrayList<>()).add(new KeyMapping.ForeignKey(
+                            fk.to(), fk.toColumn(), root.name(), fk.fromColumn(), fk.type(), rootKey, false));
+                }
+            }
+        }
+        for (BaseTable b : t.baseTables()) {
+            if (!mappings.containsKey(b.name())) {
+                unmapped.add(b.name());
+            }
+        }
+        return new RefreshPlan(t, mappings, unmapped);
+    }
+
+    private static boolean isBase(Tview t, TableName name) {
+        return t.baseTables().stream().anyMatch(b -> b.name().equals(name));
+    }
+
+    /** The root table: {@code tb_<entity>} in the tview's schema when the view reads it, else the base table holding the key. */
+    static Optional<BaseTable> root(Tview t) {
+        String entity = t.table().entity();
+        for (BaseTable b : t.baseTables()) {
+            if (b.name().name().equals("tb_" + entity)) {
+                return Optional.of(b);
+            }
+        }
+        return t.baseTables().stream().filter(b -> b.hasColumn(t.keyColumn())).findFirst();
+    }
+
+    private record ForeignKeyEdge(TableName from, String fromColumn, TableName to, String toColumn, String type) {
+    }
+
+    private List<ForeignKeyEdge> foreignKeys() throws SQLException {
+        String sql = "SELECT fn.nspname, f.relname, fa.attname, tn.nspname, tt.relname, ta.attname, "
+                + "format_type(ta.atttypid, ta.atttypmod) FROM pg_constraint k "
+                + "JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace "
+                + "JOIN pg_class tt ON tt.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = tt.relnamespace "
+                + "JOIN pg_attribute fa ON fa.attrelid = k.conrelid AND fa.attnum = k.conkey[1] "
+                + "JOIN pg_attribute ta ON ta.attrelid = k.confrelid AND ta.attnum = k.confkey[1] "
+                + "WHERE k.contype = 'f' AND array_length(k.conkey, 1) = 1 ORDER BY 1, 2, 3";
+        List<ForeignKeyEdge> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new ForeignKeyEdge(new TableName(rs.getString(1), rs.getString(2)), rs.getString(3),
+                        new TableName(rs.getString(4), rs.getString(5)), rs.getString(6), rs.getString(7)));
+            }
+        }
+        return out;
+    }
+
+    private Map<String, String> columns(TableName rel, boolean skipGenerated) throws SQLException {
+        String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated FROM pg_attribute a "
+                + "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+        Map<String, String> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, rel.schema());
+            ps.setString(2, rel.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String generated = rs.getString(3);
+                    if (skipGenerated && generated != null && !generated.isEmpty()) {
+                        continue;
+                    }
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    private String primaryKey(TableName table) {
+        try {
+            List<String> pk = primaryKeyColumns(table);
+            return pk.size() == 1 ? pk.get(0) : null;
+        } catch (SQLException e) {
+            throw new CatalogException("Cannot read the primary key of " + table + ": " + e.getMessage());
+        }
+    }
+
+    private List<String> primaryKeyColumns(TableName table) throws SQLException {
+        String sql = "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                + "WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)";
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private boolean hasUniqueIndex(TableName table, String column) throws SQLException {
+        String sql = "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                + "WHERE n.nspname = ? AND c.relname = ? AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = ?";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            ps.setString(3, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Tables a view reads, following nested views through pg_rewrite / pg_depend. */
+    private List<TableName> baseTables(TableName view) throws SQLException {
+        String sql = "WITH RECURSIVE deps(oid) AS ("
+                + " SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?"
+                + " UNION SELECT d.refobjid FROM deps JOIN pg_rewrite r ON r.ev_class = deps.oid"
+                + " JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid"
+                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> deps.oid)"
+                + " SELECT n.nspname, c.relname FROM deps JOIN pg_class c ON c.oid = deps.oid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') ORDER BY 1, 2";
+        List<TableName> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, view.schema());
+            ps.setString(2, view.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableName(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private BaseTable baseTable(TableName name) throws SQLException {
+        char identity = 'd';
+        String sql = "SELECT c.relreplident FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "WHERE n.nspname = ? AND c.relname = ?";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, name.schema());
+            ps.setString(2, name.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    identity = rs.getString(1).charAt(0);
+                }
+            }
+        }
+        return new BaseTable(name, primaryKeyColumns(name), new ArrayList<>(columns(name, false).keySet()), identity);
+    }
+
+    /** A tview the catalog cannot support; the message says what to change. */
+    public static final class CatalogException extends RuntimeException {
+        public CatalogException(String message) {
+            super(message);
+        }
+    }
+}

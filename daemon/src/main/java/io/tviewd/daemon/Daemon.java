@@ -1,0 +1,178 @@
+package io.tviewd.daemon;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tviewd.config.TviewdConfig;
+import io.tviewd.connectors.ChangeSource;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.debezium.DebeziumChangeSource;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.Refresher;
+import io.tviewd.connectors.postgres.ReplicationSetup;
+import io.tviewd.connectors.postgres.StateSchema;
+import io.tviewd.connectors.postgres.Tview;
+import io.tviewd.connectors.postgres.TviewCatalog;
+import io.vertx.core.Vertx;
+
+/**
+ * Wires one running daemon: catalog discovery → refresh plans → publication and slot → reconcile
+ * when needed → CDC stream into the {@link RefreshPipeline} → HTTP endpoints.
+ *
+ * <p>Lifecycle: {@link #start} once; {@link #stopped()} completes when the change source stops
+ * (exceptionally when it died); {@link #close} stops CDC gracefully (the in-flight batch commits,
+ * offsets are stored, the slot is released), then HTTP.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    /** Lifecycle states; liveness is derived from them. */
+    public enum State { STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+
+    private final TviewdConfig config;
+    private final PostgresSessions sessions;
+    private final DaemonMetrics metrics = new DaemonMetrics();
+    private volatile State state = State.STARTING;
+    private Vertx vertx;
+    private Refresher refresher;
+    private RefreshPipeline pipeline;
+    private ChangeSource source;
+    private Map<String, String> refused = Map.of();
+    private CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private int httpPort = -1;
+
+    public Daemon(TviewdConfig config) {
+        this.config = config;
+        this.sessions = new PostgresSessions(config.database());
+    }
+
+    /**
+     * Discovers tviews, prepares publication and slot, reconciles when the stream cannot cover past
+     * changes, starts CDC and HTTP.
+     *
+     * @throws IllegalStateException with the reason when the daemon cannot run (no tviews, wal_level, slot in use)
+     */
+    public void start() throws Exception {
+        List<RefreshPlan> plans = new ArrayList<>();
+        boolean reconcile;
+        Set<TableName> tables = new TreeSet<>();
+        try (Connection c = sessions.open("tviewd-setup")) {
+            ReplicationSetup setup = new ReplicationSetup(c);
+            setup.requireLogicalDecoding();
+            StateSchema.install(c);
+            TviewCatalog catalog = new TviewCatalog(c);
+            TviewCatalog.Discovery discovery = catalog.discover(config.discovery(), config.tviews());
+            refused = discovery.refused();
+            refused.forEach((t, why) -> LOG.error("Tview {} refused: {}", t, why));
+            for (Tview t : discovery.tviews()) {
+                RefreshPlan plan = catalog.plan(t);
+                plan.unmapped().forEach(b -> LOG.warn("Tview {}: changes to base table {} are not mapped to keys yet "
+                        + "(only the root table and tables linked to it by a foreign key are); they reach the tview "
+                        + "only through a later refresh of the same keys", t.name(), b));
+                plans.add(plan);
+                plan.mappings().keySet().forEach(tables::add);
+            }
+            if (plans.isEmpty()) {
+                throw new IllegalStateException("No tviews to maintain: found no tv_<entity>/v_<entity> or ta_<entity>/va_<entity> "
+                        + "pairs in schemas " + config.discovery().schemas() + " and none declared under `tviews`"
+                        + (refused.isEmpty() ? "" : " (refused: " + refused + ")"));
+            }
+            plans = TopologicalOrder.sort(plans);
+            boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), tables);
+            boolean slotCreated = setup.ensureSlot(config.cdc().slotName());
+            reconcile = slotCreated || publicationChanged;
+        }
+        refresher = new Refresher(sessions, config.refresh());
+        pipeline = new RefreshPipeline(plans, refresher, metrics, Retry.standard());
+        if (reconcile) {
+            long t0 = System.nanoTime();
+            pipeline.reconcileAll();
+            LOG.info("Reconciled {} tviews with their views in {} ms (new slot or publication change)", plans.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+        source = new DebeziumChangeSource(config.database(), config.cdc());
+        stopped = source.start(tables, pipeline);
+        stopped.whenComplete((v, e) -> {
+            if (e != null) {
+                state = State.FAILED;
+                LOG.error("CDC stopped: {}", e.getMessage(), e);
+            }
+        });
+        vertx = Vertx.vertx();
+        HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
+        vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        httpPort = http.actualPort();
+        state = State.RUNNING;
+        LOG.info("tviewd running: {} tviews, {} base tables, HTTP on http://{}:{}", plans.size(), tables.size(),
+                config.http().host(), httpPort);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Completes when CDC stops; exceptionally when it died. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    public RefreshPipeline pipeline() {
+        return pipeline;
+    }
+
+    public ChangeSource source() {
+        return source;
+    }
+
+    public DaemonMetrics metrics() {
+        return metrics;
+    }
+
+    /** Tviews refused at discovery, with the reason. */
+    public Map<String, String> refused() {
+        return refused;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public TviewdConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        State before = state;
+        state = State.STOPPING;
+        if (source != null) {
+            source.close();
+        }
+        if (refresher != null) {
+            refresher.close();
+        }
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("HTTP server did not stop cleanly: {}", e.getMessage());
+            }
+        }
+        state = before == State.FAILED ? State.FAILED : State.STOPPED;
+        LOG.info("tviewd stopped");
+    }
+}

@@ -1,0 +1,121 @@
+package io.tviewd.daemon;
+
+import java.util.Map;
+
+import io.tviewd.config.HttpConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Health, metrics and API endpoints. Handlers never block the event loop: the database check runs
+ * on a worker thread; everything else reads in-memory state.
+ *
+ * <ul>
+ *   <li>{@code GET /health/live} — 200 while the daemon is starting or running, 503 once stopping or failed</li>
+ *   <li>{@code GET /health/ready} — 200 when the database answers and CDC is streaming, else 503; named checks</li>
+ *   <li>{@code GET /metrics} — Prometheus text format</li>
+ *   <li>{@code GET /api/v1/tviews}, {@code GET /api/v1/tviews/{name}} — plan, mode, last refresh, last error, counters</li>
+ * </ul>
+ */
+public final class HttpVerticle extends VerticleBase {
+
+    private final HttpConfig config;
+    private final Daemon daemon;
+    private final DatabaseCheck databaseCheck;
+    private HttpServer server;
+
+    HttpVerticle(HttpConfig config, Daemon daemon, DatabaseCheck databaseCheck) {
+        this.config = config;
+        this.daemon = daemon;
+        this.databaseCheck = databaseCheck;
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(this::live);
+        router.get("/health/ready").handler(this::ready);
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(daemon.metrics().scrape()));
+        router.get("/api/v1/tviews").handler(this::list);
+        router.get("/api/v1/tviews/:name").handler(this::one);
+        return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+                .requestHandler(router)
+                .listen()
+                .onSuccess(s -> server = s);
+    }
+
+    @Override
+    public Future<?> stop() {
+        return vertx.executeBlocking(() -> {
+            databaseCheck.close();
+            return null;
+        });
+    }
+
+    /** The bound port (differs from the configured one when that was 0). */
+    int actualPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    private void live(RoutingContext ctx) {
+        Daemon.State s = daemon.state();
+        boolean alive = s == Daemon.State.STARTING || s == Daemon.State.RUNNING;
+        json(ctx, alive ? 200 : 503, new JsonObject().put("status", alive ? "UP" : "DOWN").put("state", s.name()));
+    }
+
+    private void ready(RoutingContext ctx) {
+        vertx.executeBlocking(databaseCheck::check).onComplete(ar -> {
+            String dbProblem = ar.succeeded() ? ar.result() : ar.cause().getMessage();
+            boolean streaming = daemon.source() != null && daemon.source().isStreaming();
+            JsonObject db = new JsonObject().put("id", "database").put("status", dbProblem == null ? "UP" : "DOWN");
+            if (dbProblem != null) {
+                db.put("reason", dbProblem);
+            }
+            JsonObject cdc = new JsonObject().put("id", "cdc").put("status", streaming ? "UP" : "DOWN");
+            if (!streaming) {
+                cdc.put("reason", "CDC is not streaming (daemon state " + daemon.state() + ")");
+            }
+            boolean up = dbProblem == null && streaming;
+            json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN")
+                    .put("checks", new JsonArray().add(db).add(cdc)));
+        });
+    }
+
+    private void list(RoutingContext ctx) {
+        JsonArray tviews = new JsonArray();
+        daemon.pipeline().status().values().forEach(s -> tviews.add(s.toJson()));
+        JsonObject refused = new JsonObject();
+        daemon.refused().forEach(refused::put);
+        json(ctx, 200, new JsonObject().put("tviews", tviews).put("refused", refused)
+                .put("cdc", new JsonObject()
+                        .put("streaming", daemon.source() != null && daemon.source().isStreaming())
+                        .put("changesConsumed", daemon.pipeline().changesConsumed())
+                        .put("lagMs", daemon.pipeline().lagMillis())));
+    }
+
+    private void one(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Map<String, TviewStatus> all = daemon.pipeline().status();
+        TviewStatus s = all.get(name);
+        if (s == null) {
+            s = all.values().stream().filter(x -> x.plan().tview().table().toString().equals(name)).findFirst().orElse(null);
+        }
+        if (s == null) {
+            json(ctx, 404, new JsonObject().put("error", "No tview named '" + name + "'; known: " + String.join(", ", all.keySet())));
+            return;
+        }
+        json(ctx, 200, s.toJson());
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+}

@@ -1,0 +1,111 @@
+package io.tviewd.daemon;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.tviewd.connectors.RowChange;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.KeyMapping;
+import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.RefreshRequest;
+import io.tviewd.connectors.postgres.Tview;
+
+/**
+ * Maps a batch of row changes to refresh requests using the tviews' refresh plans, coalescing keys:
+ * however often a key changes within a batch, it is recomputed once. Uses both old and new images,
+ * so a row that moves to another parent refreshes both. A TRUNCATE asks for a full refresh.
+ *
+ * <p>Pure and single-threaded: no I/O; lookups through other tables are left to the refresher.
+ */
+public final class KeyMapper {
+
+    private record Target(RefreshPlan plan, KeyMapping mapping) {
+    }
+
+    /** What a batch maps to, plus bookkeeping for metrics. */
+    public record Mapped(List<RefreshRequest> requests, Map<String, Map<TableName, Integer>> keysPerTable, int unmappable) {
+    }
+
+    private final Map<TableName, List<Target>> byTable = new HashMap<>();
+    private final Map<TableName, List<RefreshPlan>> plansByTable = new HashMap<>();
+    private final List<RefreshPlan> ordered;
+
+    /** @param plans refresh plans in refresh order (a tview after the tviews it reads) */
+    public KeyMapper(List<RefreshPlan> plans) {
+        this.ordered = List.copyOf(plans);
+        for (RefreshPlan p : plans) {
+            for (Map.Entry<TableName, List<KeyMapping>> e : p.mappings().entrySet()) {
+                for (KeyMapping m : e.getValue()) {
+                    byTable.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new Target(p, m));
+                }
+            }
+            p.tview().baseTables().forEach(b -> plansByTable.computeIfAbsent(b.name(), k -> new ArrayList<>()).add(p));
+        }
+    }
+
+    public Mapped map(List<RowChange> changes) {
+        Map<Tview, Set<String>> keys = new LinkedHashMap<>();
+        Map<Tview, Map<KeyMapping, Set<String>>> lookups = new LinkedHashMap<>();
+        Set<Tview> full = new LinkedHashSet<>();
+        Map<String, Map<TableName, Integer>> counts = new LinkedHashMap<>();
+        int unmappable = 0;
+        for (RowChange c : changes) {
+            if (c.op() == RowChange.Op.TRUNCATE) {
+                plansByTable.getOrDefault(c.table(), List.of()).forEach(p -> full.add(p.tview()));
+                continue;
+            }
+            Map<Tview, Boolean> hit = new HashMap<>();
+            for (Target t : byTable.getOrDefault(c.table(), List.of())) {
+                Tview tv = t.plan().tview();
+                int found = 0;
+                for (Map<String, Object> image : images(c)) {
+                    Object v = image.get(t.mapping().rowColumn());
+                    if (v == null) {
+                        continue;
+                    }
+                    String s = v.toString();
+                    boolean added = t.mapping() instanceof KeyMapping.Direct
+                            ? keys.computeIfAbsent(tv, k -> new LinkedHashSet<>()).add(s)
+                            : lookups.computeIfAbsent(tv, k -> new LinkedHashMap<>())
+                                    .computeIfAbsent(t.mapping(), k -> new LinkedHashSet<>()).add(s);
+                    found++;
+                    if (added) {
+                        counts.computeIfAbsent(tv.name(), k -> new LinkedHashMap<>()).merge(c.table(), 1, Integer::sum);
+                    }
+                }
+                hit.merge(tv, found > 0, Boolean::logicalOr);
+            }
+            for (boolean h : hit.values()) {
+                if (!h) {
+                    unmappable++;
+                }
+            }
+        }
+        List<RefreshRequest> out = new ArrayList<>();
+        for (RefreshPlan p : ordered) {
+            Tview tv = p.tview();
+            if (full.contains(tv)) {
+                out.add(RefreshRequest.full(tv));
+            } else if (keys.containsKey(tv) || lookups.containsKey(tv)) {
+                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false));
+            }
+        }
+        return new Mapped(out, counts, unmappable);
+    }
+
+    private static List<Map<String, Object>> images(RowChange c) {
+        List<Map<String, Object>> out = new ArrayList<>(2);
+        if (c.after() != null) {
+            out.add(c.after());
+        }
+        if (c.before() != null) {
+            out.add(c.before());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,52 @@
+package io.tviewd.daemon;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.RefreshPlan;
+
+/** Orders plans so that a tview comes after every tview its source view reads; refuses cycles. */
+final class TopologicalOrder {
+
+    private TopologicalOrder() {
+    }
+
+    static List<RefreshPlan> sort(List<RefreshPlan> plans) {
+        Map<TableName, RefreshPlan> byTable = new LinkedHashMap<>();
+        plans.forEach(p -> byTable.put(p.tview().table(), p));
+        List<RefreshPlan> out = new ArrayList<>();
+        Set<TableName> done = new LinkedHashSet<>();
+        for (RefreshPlan p : plans) {
+            visit(p, byTable, done, new LinkedHashSet<>(), out);
+        }
+        return out;
+    }
+
+    private static void visit(RefreshPlan p, Map<TableName, RefreshPlan> byTable, Set<TableName> done,
+                              LinkedHashSet<TableName> path, List<RefreshPlan> out) {
+        TableName t = p.tview().table();
+        if (done.contains(t)) {
+            return;
+        }
+        if (!path.add(t)) {
+            List<String> cycle = new ArrayList<>();
+            path.forEach(n -> cycle.add(n.toString()));
+            cycle.add(t.toString());
+            throw new IllegalStateException("Tview dependency cycle: " + String.join(" -> ", cycle));
+        }
+        for (TableName dep : p.tview().dependsOn()) {
+            RefreshPlan d = byTable.get(dep);
+            if (d != null) {
+                visit(d, byTable, done, path, out);
+            }
+        }
+        path.remove(t);
+        done.add(t);
+        out.add(p);
+    }
+}

@@ -1,0 +1,103 @@
+package io.tviewd.daemon;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.BaseTable;
+import io.tviewd.connectors.postgres.KeyMapping;
+import io.tviewd.connectors.postgres.RefreshPlan;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Live status of one tview for the API: plan, last refresh, last error and counters (like pg_tviews'
+ * {@code tviews.stats}). Written by the refresh thread, read by HTTP handlers; fields are atomic
+ * or volatile, so readers see a recent, possibly not mutually consistent, picture.
+ */
+public final class TviewStatus {
+
+    private final RefreshPlan plan;
+    private final String mode;
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong keysRecomputed = new AtomicLong();
+    final AtomicLong rowsWritten = new AtomicLong();
+    final AtomicLong rowsDeleted = new AtomicLong();
+    final AtomicLong noopSkipped = new AtomicLong();
+    final AtomicLong fullRefreshes = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final Map<TableName, AtomicLong> keysMappedPerTable = new ConcurrentHashMap<>();
+    volatile Instant lastRefreshAt;
+    volatile long lastRefreshMillis = -1;
+    volatile String lastError;
+    volatile Instant lastErrorAt;
+    volatile boolean quarantined;
+
+    public TviewStatus(RefreshPlan plan, String mode) {
+        this.plan = plan;
+        this.mode = mode;
+    }
+
+    public RefreshPlan plan() {
+        return plan;
+    }
+
+    public String name() {
+        return plan.tview().name();
+    }
+
+    public boolean quarantined() {
+        return quarantined;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public JsonObject toJson() {
+        JsonArray bases = new JsonArray();
+        for (BaseTable b : plan.tview().baseTables()) {
+            JsonArray mappings = new JsonArray();
+            for (KeyMapping m : plan.mappingsFor(b.name())) {
+                mappings.add(new JsonObject().put("kind", m.kind()).put("column", m.rowColumn()));
+            }
+            AtomicLong mapped = keysMappedPerTable.get(b.name());
+            bases.add(new JsonObject()
+                    .put("table", b.name().toString())
+                    .put("replicaIdentity", b.replicaIdentityName())
+                    .put("mappings", mappings)
+                    .put("mapped", !plan.unmapped().contains(b.name()))
+                    .put("keysMapped", mapped == null ? 0 : mapped.get()));
+        }
+        return new JsonObject()
+                .put("name", name())
+                .put("table", plan.tview().table().toString())
+                .put("sourceView", plan.tview().sourceView().toString())
+                .put("key", plan.tview().keyColumn())
+                .put("keyType", plan.tview().keyType())
+                .put("mode", mode)
+                .put("baseTables", bases)
+                .put("dependsOn", new JsonArray(plan.tview().dependsOn().stream().map(TableName::toString).toList()))
+                .put("lastRefreshAt", lastRefreshAt == null ? null : lastRefreshAt.toString())
+                .put("lastRefreshDurationMs", lastRefreshMillis < 0 ? null : lastRefreshMillis)
+                .put("lastError", lastError)
+                .put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString())
+                .put("quarantined", quarantined)
+                .put("counters", new JsonObject()
+                        .put("batches", batches.get())
+                        .put("recomputes", keysRecomputed.get())
+                        .put("rowsWritten", rowsWritten.get())
+                        .put("rowsDeleted", rowsDeleted.get())
+                        .put("noopSkipped", noopSkipped.get())
+                        .put("fullRefreshes", fullRefreshes.get())
+                        .put("failures", failures.get()));
+    }
+
+    /** Names of the columns, for tests and logs. */
+    List<String> columns() {
+        return plan.tview().columns();
+    }
+}
