@@ -160,7 +160,7 @@ final class DemoCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
             long writes = workloads.stream().mapToLong(BlogWorkload::writes).sum();
-            System.out.printf("Writers stopped after %d writes (%d rejected by constraints). Waiting for tviews to converge …%n",
+            System.out.printf("Writers stopped after %d writes (%d rejected as conflicts between writers). Waiting for tviews to converge …%n",
                     writes, writeErrors.get());
             return converge(sessions, daemon);
         }
@@ -173,7 +173,10 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 w.step();
             } catch (SQLException e) {
-                // concurrent writers pick rows another writer just deleted: constraint errors are part of the workload
+                if (!BlogWorkload.isExpectedConflict(e)) {
+                    System.err.println("demo writer stopped: " + e.getMessage());
+                    return;
+                }
                 errors.incrementAndGet();
             }
             next += intervalNanos;

@@ -1,0 +1,194 @@
+package io.tviewd.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @Test
+    void load_noFileNoEnv_givesDocumentedDefaults() {
+        TviewdConfig c = ConfigLoader.load(null, Map.of());
+        assertThat(c.database().url()).isEmpty();
+        assertThat(c.database().user()).isEqualTo("postgres");
+        assertThat(c.cdc().slotName()).isEqualTo("tviewd");
+        assertThat(c.cdc().publicationName()).isEqualTo("tviewd");
+        assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(10));
+        assertThat(c.cdc().heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.cdc().maxBatchSize()).isEqualTo(2048);
+        assertThat(c.http().host()).isEqualTo("127.0.0.1");
+        assertThat(c.http().port()).isEqualTo(8080);
+        assertThat(c.discovery().schemas()).containsExactly("public");
+        assertThat(c.discovery().convention()).isTrue();
+        assertThat(c.tviews()).isEmpty();
+    }
+
+    @Test
+    void loadYaml_nestedKeysAndTypes_areParsed() {
+        TviewdConfig c = ConfigLoader.loadYaml("""
+                database:
+                  url: jdbc:postgresql://db:5432/app
+                  user: app
+                  password: s3cret
+                cdc:
+                  slot-name: app_slot
+                  poll-interval: 25ms
+                  heartbeat-interval: PT30S
+                  max-batch-size: 500
+                http:
+                  port: 9090
+                discovery:
+                  schemas: [public, blog]
+                tviews:
+                  - table: blog.tv_article
+                    source-view: blog.v_article
+                    key: pk_article
+                """, Map.of());
+        assertThat(c.database().url()).isEqualTo("jdbc:postgresql://db:5432/app");
+        assertThat(c.database().password().reveal()).isEqualTo("s3cret");
+        assertThat(c.cdc().slotName()).isEqualTo("app_slot");
+        assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(25));
+        assertThat(c.cdc().heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.cdc().maxBatchSize()).isEqualTo(500);
+        assertThat(c.http().port()).isEqualTo(9090);
+        assertThat(c.discovery().schemas()).containsExactly("public", "blog");
+        assertThat(c.tviews()).hasSize(1);
+        assertThat(c.tviews().get(0).table()).isEqualTo("blog.tv_article");
+        assertThat(c.tviews().get(0).key()).contains("pk_article");
+    }
+
+    @Test
+    void load_envVariable_overridesFileValue(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tviewd.yaml");
+        Files.writeString(file, "database:\n  url: jdbc:postgresql://file/db\nhttp:\n  port: 9000\n");
+        TviewdConfig c = ConfigLoader.load(file, Map.of(
+                "TVIEWD_DATABASE_URL", "jdbc:postgresql://env/db",
+                "TVIEWD_CDC_POLL_INTERVAL", "50ms",
+                "TVIEWD_DISCOVERY_SCHEMAS", "a, b",
+                "PATH", "/usr/bin"));
+        assertThat(c.database().url()).isEqualTo("jdbc:postgresql://env/db");
+        assertThat(c.http().port()).isEqualTo(9000);
+        assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(50));
+        assertThat(c.discovery().schemas()).containsExactly("a", "b");
+    }
+
+    @Test
+    void parse_unknownKey_isRejectedWithKeyNameAndSuggestion() {
+        assertThatThrownBy(() -> ConfigLoader.loadYaml("cdc:\n  pol-interval: 10ms\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid configuration (1 problem):\n"
+                        + "  - Unknown key 'cdc.pol-interval' in <yaml>: not a tviewd setting (did you mean 'cdc.poll-interval'?)");
+    }
+
+    @Test
+    void parse_unknownEnvironmentVariable_isRejected() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_HTTP_PROT", "1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Unknown environment variable 'TVIEWD_HTTP_PROT': no scalar configuration key maps to it"
+                        + " (did you mean 'http.port'?)");
+    }
+
+    @Test
+    void parse_badValues_areAllReportedTogetherWithKeyValueAndRule() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                database:
+                  url: mysql://nope
+                cdc:
+                  poll-interval: abc
+                  max-batch-size: 0
+                  slot-name: Bad-Slot
+                http:
+                  port: 70000
+                """, Map.of("TVIEWD_CDC_HEARTBEAT_INTERVAL", "0ms")));
+        assertThat(e.problems()).containsExactly(
+                "Invalid value 'mysql://nope' for 'database.url' (from <yaml>): must start with jdbc:postgresql://",
+                "Invalid value 'Bad-Slot' for 'cdc.slot-name' (from <yaml>): must be a lower-case PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)",
+                "Invalid value 'abc' for 'cdc.poll-interval' (from <yaml>): expected a duration like 10ms, 5s, 2m or PT0.01S",
+                "Invalid value '0ms' for 'cdc.heartbeat-interval' (from environment variable TVIEWD_CDC_HEARTBEAT_INTERVAL): must be between 1s and 1h",
+                "Invalid value '0' for 'cdc.max-batch-size' (from <yaml>): must be between 1 and 65536",
+                "Invalid value '70000' for 'http.port' (from <yaml>): must be between 0 and 65535");
+        assertThat(e.getMessage()).startsWith("Invalid configuration (6 problems):\n  - Invalid value 'mysql://nope'");
+    }
+
+    @Test
+    void parse_valueOutOfRange_isRejectedNotClamped() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CDC_POLL_INTERVAL", "10s")))
+                .hasMessageContaining("Invalid value '10s' for 'cdc.poll-interval' (from environment variable TVIEWD_CDC_POLL_INTERVAL): "
+                        + "must be between 1ms and 5s");
+    }
+
+    @Test
+    void parse_queueNotLargerThanBatch_isRejected() {
+        assertThatThrownBy(() -> ConfigLoader.loadYaml("cdc:\n  max-batch-size: 100\n  max-queue-size: 100\n", Map.of()))
+                .hasMessageContaining("Invalid value '100' for 'cdc.max-queue-size': must be greater than cdc.max-batch-size (100)");
+    }
+
+    @Test
+    void parse_secretValues_neverAppearInErrorsOrToString() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () ->
+                ConfigLoader.loadYaml("database:\n  password: [hunter2]\nhttp:\n  token: {a: hunter2}\n", Map.of()));
+        assertThat(e.getMessage()).doesNotContain("hunter2")
+                .contains("Invalid value '****' for 'database.password'")
+                .contains("Invalid value '****' for 'http.token'");
+        TviewdConfig c = ConfigLoader.load(null, Map.of("TVIEWD_DATABASE_PASSWORD", "hunter2", "TVIEWD_HTTP_TOKEN", "tok3n"));
+        assertThat(c.toString()).doesNotContain("hunter2").doesNotContain("tok3n").contains("password=****");
+        assertThat(c.database().password().reveal()).isEqualTo("hunter2");
+    }
+
+    @Test
+    void parse_tviewDeclarations_areValidated() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_ok
+                    source-view: v_ok
+                  - source-view: v_missing_table
+                  - table: "TV Bad"
+                    source-view: v_x
+                    colour: red
+                  - just-a-string
+                """, Map.of()));
+        assertThat(e.problems()).containsExactly(
+                "Missing value for 'tviews[1].table': expected a table or view name like public.tv_post",
+                "Unknown key 'tviews[2].colour': expected one of key, source-view, table",
+                "Invalid value 'TV Bad' for 'tviews[2].table': expected a lower-case name, optionally schema-qualified (schema.name)",
+                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key");
+    }
+
+    @Test
+    void load_missingFile_namesTheFile(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.yaml");
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of()))
+                .hasMessage("Invalid configuration (1 problem):\n  - Config file '" + missing + "' does not exist");
+    }
+
+    @Test
+    void load_invalidYaml_isReported() {
+        assertThatThrownBy(() -> ConfigLoader.loadYaml("database: [unclosed", Map.of()))
+                .hasMessageStartingWith("Invalid configuration (1 problem):\n  - Config file '<yaml>' is not valid YAML:");
+    }
+
+    @Test
+    void durations_commandLineOption_usesSameRules() {
+        assertThat(Durations.parse("--duration", "30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("--duration", "2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> Durations.parse("--duration", "soon"))
+                .hasMessageContaining("Invalid value 'soon' for '--duration': expected a duration like 10ms, 5s, 2m or PT0.01S");
+        assertThatThrownBy(() -> Durations.parse("--duration", "0s"))
+                .hasMessageContaining("Invalid value '0s' for '--duration': must be positive");
+    }
+
+    @Test
+    void envNames_followTheDocumentedScheme() {
+        assertThat(ConfigKeys.all().get("cdc.poll-interval").envName()).isEqualTo("TVIEWD_CDC_POLL_INTERVAL");
+        assertThat(ConfigKeys.all().get("database.url").envName()).isEqualTo("TVIEWD_DATABASE_URL");
+        assertThat(List.copyOf(ConfigKeys.all().keySet())).doesNotHaveDuplicates();
+    }
+}

@@ -1,0 +1,197 @@
+package io.tviewd.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.daemon.demo.BlogSchema;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Http;
+import io.tviewd.daemon.support.TestDatabase;
+import io.tviewd.daemon.support.Tviews;
+import io.tviewd.daemon.support.Workloads;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The daemon in-process on a real PostgreSQL: CDC refresh of tv_/ta_ rows, convergence, endpoints. */
+class CdcRefreshIT {
+
+    private static DatabaseConfig db;
+    private static Daemon daemon;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.get().createDatabase("cdc");
+        try (Connection c = new PostgresSessions(db).open("test-setup")) {
+            BlogSchema.create(c);
+            BlogSchema.fill(c, 50, 200, 400);
+        }
+        daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it"));
+        daemon.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+    @Test
+    void firstStart_populatesEveryTviewFromItsView() throws Exception {
+        try (Connection c = session()) {
+            assertThat(count(c, "tv_user")).isEqualTo(count(c, "v_user")).isPositive();
+            assertThat(count(c, "tv_post")).isEqualTo(count(c, "v_post")).isPositive();
+            assertThat(count(c, "ta_post")).isEqualTo(count(c, "va_post")).isPositive();
+        }
+    }
+
+    @Test
+    void insertUpdateDelete_onTbTables_reachTvAndTaRows() throws Exception {
+        try (Connection c = session()) {
+            exec(c, "INSERT INTO tb_user (identifier, name, email) VALUES ('it-user', 'Ada', 'ada@example.com')");
+            exec(c, "INSERT INTO tb_post (identifier, fk_author, title, body) "
+                    + "SELECT 'it-post', pk_user, 'Hello', 'World' FROM tb_user WHERE identifier = 'it-user'");
+            String postId = text(c, "SELECT id::text FROM tb_post WHERE identifier = 'it-post'");
+            String userId = text(c, "SELECT id::text FROM tb_user WHERE identifier = 'it-user'");
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(text(c, "SELECT data->>'title' FROM tv_post WHERE id = '" + postId + "'")).isEqualTo("Hello");
+                assertThat(text(c, "SELECT data->>'postCount' FROM tv_user WHERE id = '" + userId + "'")).isEqualTo("1");
+                assertThat(text(c, "SELECT title FROM ta_post WHERE id = '" + postId + "'")).isEqualTo("Hello");
+            });
+
+            // update of the root row, then of a parent row embedded in the document
+            exec(c, "UPDATE tb_post SET title = 'Hello again' WHERE identifier = 'it-post'");
+            exec(c, "UPDATE tb_user SET name = 'Ada L.' WHERE identifier = 'it-user'");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(text(c, "SELECT data->>'title' FROM tv_post WHERE id = '" + postId + "'")).isEqualTo("Hello again");
+                assertThat(text(c, "SELECT data->'author'->>'name' FROM tv_post WHERE id = '" + postId + "'")).isEqualTo("Ada L.");
+                assertThat(text(c, "SELECT author_name FROM ta_post WHERE id = '" + postId + "'")).isEqualTo("Ada L.");
+            });
+
+            // a child row (comment) changes the parent document
+            exec(c, "INSERT INTO tb_comment (identifier, fk_post, fk_user, body) "
+                    + "SELECT 'it-comment', p.pk_post, p.fk_author, 'First!' FROM tb_post p WHERE p.identifier = 'it-post'");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(text(c, "SELECT data->'comments'->0->>'body' FROM tv_post WHERE id = '" + postId + "'"))
+                            .isEqualTo("First!"));
+
+            exec(c, "DELETE FROM tb_post WHERE identifier = 'it-post'");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE id = '" + postId + "'")).isEqualTo("0");
+                assertThat(text(c, "SELECT count(*)::text FROM ta_post WHERE id = '" + postId + "'")).isEqualTo("0");
+                assertThat(text(c, "SELECT data->>'postCount' FROM tv_user WHERE id = '" + userId + "'")).isEqualTo("0");
+            });
+        }
+    }
+
+    @Test
+    void unchangedContent_isNotRewritten() throws Exception {
+        try (Connection c = session()) {
+            String postId = text(c, "SELECT id::text FROM tb_post ORDER BY pk_post LIMIT 1");
+            exec(c, "UPDATE tb_post SET title = 'Stable ' || pk_post WHERE id = '" + postId + "'");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    text(c, "SELECT data->>'title' FROM tv_post WHERE id = '" + postId + "'").startsWith("Stable"));
+            String before = text(c, "SELECT updated_at::text || '/' || xmin::text FROM tv_post WHERE id = '" + postId + "'");
+            long noops = daemon.pipeline().status().get("tv_post").noopSkipped.get();
+            // same title again: the view's row is unchanged, so the tview row must not be written
+            exec(c, "UPDATE tb_post SET title = title WHERE id = '" + postId + "'");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    daemon.pipeline().status().get("tv_post").noopSkipped.get() > noops);
+            assertThat(text(c, "SELECT updated_at::text || '/' || xmin::text FROM tv_post WHERE id = '" + postId + "'"))
+                    .isEqualTo(before);
+        }
+    }
+
+    @Test
+    void randomConcurrentWorkload_everyTviewEqualsItsView() throws Exception {
+        long seed = Workloads.seed();
+        int ops = Workloads.opsPerWriter(400);
+        long committed = Workloads.run(db, seed, 3, ops);
+        assertThat(committed).isPositive();
+        Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed + ", " + ops + " ops per writer");
+    }
+
+    @Test
+    void endpoints_answerAsDocumented() throws Exception {
+        int port = daemon.httpPort();
+        HttpResponse<String> live = Http.get(port, "/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(live.body()).getString("status")).isEqualTo("UP");
+
+        HttpResponse<String> ready = Http.get(port, "/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        JsonArray checks = new JsonObject(ready.body()).getJsonArray("checks");
+        assertThat(checks.stream().map(o -> ((JsonObject) o).getString("id") + "=" + ((JsonObject) o).getString("status")))
+                .containsExactlyInAnyOrder("database=UP", "cdc=UP");
+
+        try (Connection c = session()) {
+            exec(c, "UPDATE tb_post SET title = 'metrics' WHERE pk_post = (SELECT min(pk_post) FROM tb_post)");
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            String metrics = Http.get(port, "/metrics").body();
+            assertThat(metrics)
+                    .contains("tviewd_cdc_changes_total{table=\"public.tb_post\"}")
+                    .contains("tviewd_refresh_rows_total{mode=\"cdc\",outcome=\"written\",tview=\"tv_post\"}")
+                    .contains("tviewd_refresh_rows_total{mode=\"cdc\",outcome=\"unchanged\",tview=\"tv_user\"}")
+                    .contains("tviewd_refresh_duration_seconds_bucket{mode=\"cdc\",tview=\"ta_post\"")
+                    .contains("tviewd_cdc_lag_milliseconds");
+        });
+
+        HttpResponse<String> list = Http.get(port, "/api/v1/tviews");
+        assertThat(list.statusCode()).isEqualTo(200);
+        JsonArray tviews = new JsonObject(list.body()).getJsonArray("tviews");
+        assertThat(tviews.stream().map(o -> ((JsonObject) o).getString("name"))).containsExactly("ta_post", "tv_post", "tv_user");
+
+        HttpResponse<String> one = Http.get(port, "/api/v1/tviews/ta_post");
+        assertThat(one.statusCode()).isEqualTo(200);
+        JsonObject taPost = new JsonObject(one.body());
+        assertThat(taPost.getString("key")).isEqualTo("pk_post");
+        assertThat(taPost.getString("keyType")).isEqualTo("bigint");
+        assertThat(taPost.getString("mode")).isEqualTo("cdc");
+        assertThat(taPost.getString("sourceView")).isEqualTo("public.va_post");
+        assertThat(taPost.getString("lastRefreshAt")).isNotNull();
+        assertThat(taPost.getJsonObject("counters").getLong("rowsWritten")).isPositive();
+        assertThat(taPost.getJsonArray("baseTables").stream().map(o -> ((JsonObject) o).getString("table")))
+                .containsExactlyInAnyOrder("public.tb_post", "public.tb_user", "public.tb_comment");
+
+        HttpResponse<String> missing = Http.get(port, "/api/v1/tviews/tv_nope");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(new JsonObject(missing.body()).getString("error")).contains("No tview named 'tv_nope'").contains("tv_post");
+    }
+
+    private static Connection session() throws SQLException {
+        return new PostgresSessions(db).open("test");
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static long count(Connection c, String rel) throws SQLException {
+        return Long.parseLong(text(c, "SELECT count(*)::text FROM " + rel));
+    }
+
+    static String text(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}
