@@ -1,6 +1,7 @@
 package io.tviewd.daemon;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,11 @@ public final class Daemon implements AutoCloseable {
             }
             plans = TopologicalOrder.sort(plans);
             boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), tables);
-            boolean slotCreated = setup.ensureSlot(config.cdc().slotName());
+            // a daemon killed a moment ago may still hold the slot until the server notices: wait a little
+            Retry slotWait = new Retry(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    System::currentTimeMillis, Thread::sleep);
+            boolean slotCreated = slotWait.call("claiming replication slot " + config.cdc().slotName(),
+                    () -> setup.ensureSlot(config.cdc().slotName()), e -> e instanceof ReplicationSetup.SlotInUseException);
             reconcile = slotCreated || publicationChanged;
         }
         refresher = new Refresher(sessions, config.refresh());

@@ -109,7 +109,7 @@ public final class ReplicationSetup {
                                 + rs.getString(4) + "', not '" + db + "': set cdc.slot-name to another slot");
                     }
                     if (rs.getBoolean(2)) {
-                        throw new IllegalStateException("Replication slot '" + slot + "' is in use by backend pid "
+                        throw new SlotInUseException("Replication slot '" + slot + "' is in use by backend pid "
                                 + rs.getInt(3) + " (another tviewd?): stop it or set cdc.slot-name to another slot");
                     }
                     return false;
@@ -121,6 +121,16 @@ public final class ReplicationSetup {
             ps.execute();
         }
         return true;
+    }
+
+    /**
+     * The slot is held by another replication connection: another daemon, or the connection of a
+     * daemon that was just killed and which the server has not noticed yet.
+     */
+    public static final class SlotInUseException extends IllegalStateException {
+        public SlotInUseException(String message) {
+            super(message);
+        }
     }
 
     private String scalar(String sql) throws SQLException {
