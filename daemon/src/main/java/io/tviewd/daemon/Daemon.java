@@ -90,7 +90,9 @@ public final class Daemon implements AutoCloseable {
                         + (refused.isEmpty() ? "" : " (refused: " + refused + ")"));
             }
             plans = TopologicalOrder.sort(plans);
-            boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), tables);
+            Set<TableName> published = new TreeSet<>(tables);
+            published.add(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA));
+            boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), published);
             // a daemon killed a moment ago may still hold the slot until the server notices: wait a little
             Retry slotWait = new Retry(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(30),
                     System::currentTimeMillis, Thread::sleep);

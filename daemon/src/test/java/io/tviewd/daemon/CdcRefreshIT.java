@@ -39,7 +39,8 @@ class CdcRefreshIT {
             BlogSchema.create(c);
             BlogSchema.fill(c, 50, 200, 400);
         }
-        daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it"));
+        daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it",
+                "TVIEWD_CDC_HEARTBEAT_INTERVAL", "1s"));
         daemon.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
     }
@@ -125,6 +126,19 @@ class CdcRefreshIT {
         long committed = Workloads.run(db, seed, 3, ops);
         assertThat(committed).isPositive();
         Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed + ", " + ops + " ops per writer");
+    }
+
+    @Test
+    void idleTviewTables_heartbeatsLetTheSlotAdvance() throws Exception {
+        try (Connection c = session()) {
+            // WAL written only outside the publication: without heartbeats the slot would hold it forever
+            exec(c, "CREATE TABLE IF NOT EXISTS scratch (x int)");
+            exec(c, "INSERT INTO scratch SELECT generate_series(1, 5000)");
+            String walNow = text(c, "SELECT pg_current_wal_lsn()::text");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    "t".equals(text(c, "SELECT (confirmed_flush_lsn >= '" + walNow + "'::pg_lsn)::text FROM pg_replication_slots "
+                            + "WHERE slot_name = 'tviewd_cdc_it'").substring(0, 1)));
+        }
     }
 
     @Test

@@ -32,6 +32,7 @@ import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
+import io.tviewd.connectors.postgres.StateSchema;
 
 /**
  * {@link ChangeSource} on Debezium Embedded (async engine, PostgreSQL connector, pgoutput).
@@ -47,6 +48,7 @@ import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
 public final class DebeziumChangeSource implements ChangeSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumChangeSource.class);
+    private static final TableName HEARTBEAT_TABLE = TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA);
 
     private final DatabaseConfig database;
     private final CdcConfig cdc;
@@ -109,6 +111,9 @@ public final class DebeziumChangeSource implements ChangeSource {
         String txTopic = cdc.topicPrefix() + ".transaction";
         for (int i = 0; i < records.size(); i++) {
             SourceRecord r = records.get(i).record();
+            if (r.sourceOffset() != null && r.sourceOffset().get("lsn") instanceof Long lsn) {
+                lastLsn = Math.max(lastLsn, lsn);
+            }
             if (!(r.value() instanceof Struct value)) {
                 continue;
             }
@@ -129,13 +134,16 @@ public final class DebeziumChangeSource implements ChangeSource {
             }
             Struct source = value.getStruct("source");
             TableName table = new TableName(source.getString("schema"), source.getString("table"));
+            if (HEARTBEAT_TABLE.equals(table)) {
+                // the heartbeat's own write: a transaction that only moves the position forward
+                if (!inTransaction) {
+                    safe = i;
+                }
+                continue;
+            }
             Long ts = source.getInt64("ts_ms");
             if (ts != null) {
                 newestTs = Math.max(newestTs, ts);
-            }
-            Long lsn = source.getInt64("lsn");
-            if (lsn != null) {
-                lastLsn = Math.max(lastLsn, lsn);
             }
             Long txId = source.getInt64("txId");
             RowChange.Op op = switch (value.getString("op")) {
@@ -214,12 +222,15 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty("publication.name", cdc.publicationName());
         // The daemon owns the publication: it holds exactly the base tables the tviews read.
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("table.include.list", tables.stream()
+        p.setProperty("table.include.list", java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(HEARTBEAT_TABLE))
                 .map(t -> Pattern.quote(t.toString())).sorted().collect(Collectors.joining(",")));
         // tviews are populated and reconciled by the daemon itself: stream only.
         p.setProperty("snapshot.mode", "no_data");
         p.setProperty("poll.interval.ms", Long.toString(cdc.pollInterval().toMillis()));
         p.setProperty("heartbeat.interval.ms", Long.toString(cdc.heartbeatInterval().toMillis()));
+        // pgoutput sends nothing while published tables are idle, so write a published row each beat:
+        // its transaction reaches the daemon and lets the slot's confirmed position move on
+        p.setProperty("heartbeat.action.query", StateSchema.HEARTBEAT_QUERY);
         p.setProperty("max.batch.size", Integer.toString(cdc.maxBatchSize()));
         p.setProperty("max.queue.size", Integer.toString(cdc.maxQueueSize()));
         p.setProperty("provide.transaction.metadata", "true");
