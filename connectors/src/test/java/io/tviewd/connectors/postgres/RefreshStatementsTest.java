@@ -1,0 +1,104 @@
+package io.tviewd.connectors.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.tviewd.connectors.TableName;
+
+class RefreshStatementsTest {
+
+    private static final TableName TB_POST = new TableName("public", "tb_post");
+
+    private static Tview tvPost() {
+        return new Tview(new TableName("public", "tv_post"), new TableName("public", "v_post"), "id", "uuid",
+                List.of("id", "pk_post", "data"), Map.of("id", "uuid", "pk_post", "bigint", "data", "jsonb"),
+                List.of("updated_at"), List.of(new BaseTable(TB_POST, List.of("pk_post"), List.of("pk_post", "id"), 'f')),
+                List.of());
+    }
+
+    @Test
+    void refreshByKeys_upsertsChangedRowsDeletesVanishedAndBumpsUpdatedAt() {
+        assertThat(RefreshStatements.refreshByKeys(tvPost())).isEqualTo("""
+                WITH src AS MATERIALIZED (SELECT v."id", v."pk_post", v."data" FROM "public"."v_post" v WHERE v."id" = ANY(CAST(? AS text[])::uuid[])),
+                up AS (INSERT INTO "public"."tv_post" AS t ("id", "pk_post", "data", "updated_at")
+                  SELECT "id", "pk_post", "data", now() FROM src
+                  ON CONFLICT ("id") DO UPDATE SET "pk_post" = EXCLUDED."pk_post", "data" = EXCLUDED."data", "updated_at" = EXCLUDED."updated_at"
+                  WHERE ROW(t."pk_post", t."data") IS DISTINCT FROM ROW(EXCLUDED."pk_post", EXCLUDED."data")
+                  RETURNING 1),
+                del AS (DELETE FROM "public"."tv_post" t WHERE t."id" = ANY(CAST(? AS text[])::uuid[]) AND NOT EXISTS (SELECT 1 FROM src WHERE src."id" = t."id") RETURNING 1)
+                SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del)""");
+    }
+
+    @Test
+    void refreshAll_hasNoKeyFilter() {
+        String sql = RefreshStatements.refreshAll(tvPost());
+        assertThat(sql).startsWith("WITH src AS MATERIALIZED (SELECT v.\"id\", v.\"pk_post\", v.\"data\" FROM \"public\".\"v_post\" v),")
+                .contains("del AS (DELETE FROM \"public\".\"tv_post\" t WHERE NOT EXISTS")
+                .doesNotContain("?");
+    }
+
+    @Test
+    void refreshByKeys_bigintKeyWithoutTouchColumns_castsToBigint() {
+        Tview ta = new Tview(new TableName("public", "ta_post"), new TableName("public", "va_post"), "pk_post", "bigint",
+                List.of("pk_post", "title"), Map.of("pk_post", "bigint", "title", "text"), List.of(), List.of(), List.of());
+        String sql = RefreshStatements.refreshByKeys(ta);
+        assertThat(sql).contains("v.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])")
+                .contains("INSERT INTO \"public\".\"ta_post\" AS t (\"pk_post\", \"title\")")
+                .contains("SELECT \"pk_post\", \"title\" FROM src")
+                .contains("DO UPDATE SET \"title\" = EXCLUDED.\"title\"")
+                .doesNotContain("now()");
+    }
+
+    @Test
+    void refresh_keyOnlyTview_doesNothingOnConflict() {
+        Tview keys = new Tview(new TableName("public", "tv_tag"), new TableName("public", "v_tag"), "id", "uuid",
+                List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), List.of());
+        assertThat(RefreshStatements.refreshByKeys(keys)).contains("ON CONFLICT (\"id\") DO NOTHING");
+    }
+
+    @Test
+    void jsonColumns_areComparedAsText() {
+        Tview json = new Tview(new TableName("public", "tv_doc"), new TableName("public", "v_doc"), "id", "uuid",
+                List.of("id", "data"), Map.of("id", "uuid", "data", "json"), List.of(), List.of(), List.of());
+        assertThat(RefreshStatements.refreshByKeys(json))
+                .contains("WHERE ROW(t.\"data\"::text) IS DISTINCT FROM ROW(EXCLUDED.\"data\"::text)");
+        assertThat(RefreshStatements.differingKeys(json, 5)).contains("\"data\"::text AS \"data\"");
+    }
+
+    @Test
+    void identifiers_areQuoted() {
+        Tview odd = new Tview(new TableName("my schema", "tv_\"x"), new TableName("public", "v_x"), "id", "uuid",
+                List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), List.of());
+        assertThat(RefreshStatements.refreshAll(odd)).contains("INSERT INTO \"my schema\".\"tv_\"\"x\" AS t");
+    }
+
+    @Test
+    void lookupKeys_lineageAndForeignKeyMappings() {
+        Tview t = tvPost();
+        assertThat(RefreshStatements.lookupKeys(t, new KeyMapping.Lineage(TB_POST, "pk_post", "pk_post", "bigint")))
+                .isEqualTo("SELECT t.\"id\"::text FROM \"public\".\"tv_post\" t WHERE t.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])");
+        TableName tbComment = new TableName("public", "tb_comment");
+        assertThat(RefreshStatements.lookupKeys(t,
+                new KeyMapping.ForeignKey(tbComment, "fk_post", TB_POST, "pk_post", "bigint", "id", true)))
+                .isEqualTo("SELECT r.\"id\"::text FROM \"public\".\"tb_post\" r WHERE r.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])");
+        TableName tbUser = new TableName("public", "tb_user");
+        assertThat(RefreshStatements.lookupKeys(t,
+                new KeyMapping.ForeignKey(tbUser, "pk_user", TB_POST, "fk_author", "bigint", "id", false)))
+                .isEqualTo("SELECT r.\"id\"::text FROM \"public\".\"tb_post\" r WHERE r.\"fk_author\" = ANY(CAST(? AS text[])::bigint[])");
+        assertThatThrownBy(() -> RefreshStatements.lookupKeys(t, new KeyMapping.Direct(TB_POST, "id")))
+                .hasMessageContaining("root");
+    }
+
+    @Test
+    void differingKeys_comparesBothDirections() {
+        String sql = RefreshStatements.differingKeys(tvPost(), 10);
+        assertThat(sql).contains("FROM \"public\".\"v_post\" EXCEPT ALL SELECT")
+                .contains("FROM \"public\".\"tv_post\" EXCEPT ALL SELECT")
+                .endsWith("ORDER BY 1 LIMIT 10");
+    }
+}
