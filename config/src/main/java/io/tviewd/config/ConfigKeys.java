@@ -26,7 +26,7 @@ public final class ConfigKeys {
         define("cdc.slot-name", KeyType.STRING, "tviewd", identifier(),
                 "Logical replication slot the daemon streams from (created when missing).");
         define("cdc.publication-name", KeyType.STRING, "tviewd", identifier(),
-                "Publication created or altered by the daemon to hold exactly the tb_ tables the tviews read.");
+                "Publication created or altered by the daemon to hold exactly the base tables the tviews read (plus `tviewd.heartbeat`).");
         define("cdc.topic-prefix", KeyType.STRING, "tviewd", identifier(),
                 "Debezium logical server name; prefixes internal topic names.");
         define("cdc.poll-interval", KeyType.DURATION, Duration.ofMillis(10), durationBetween(Duration.ofMillis(1), Duration.ofSeconds(5)),
@@ -42,16 +42,16 @@ public final class ConfigKeys {
         define("refresh.max-keys-per-statement", KeyType.INT, 10_000, intBetween(1, 1_000_000),
                 "Keys recomputed by one refresh statement; larger key sets are split into several statements in the same transaction.");
         define("refresh.statement-timeout", KeyType.DURATION, Duration.ofSeconds(60), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
-                "statement_timeout of refresh sessions; a refresh that exceeds it fails and is retried.");
+                "statement_timeout of refresh sessions; a tview whose refresh exceeds it is quarantined and fully refreshed again later.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
                 "Port of the HTTP endpoints (0 picks a free port, printed at start).");
         define("http.token", KeyType.SECRET, Secret.of(""), v -> null,
-                "Bearer token required by mutating endpoints. Masked in logs and errors.");
+                "Bearer token for mutating endpoints (none exist yet; reserved). Masked in logs and errors.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
                 v -> ((List<?>) v).isEmpty() ? "must name at least one schema" : null,
-                "Schemas searched for tv_<entity>/v_<entity> and ta_<entity>/va_<entity> pairs.");
+                "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
