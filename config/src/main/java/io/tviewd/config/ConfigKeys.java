@@ -43,6 +43,8 @@ public final class ConfigKeys {
                 "Keys recomputed by one refresh statement; larger key sets are split into several statements in the same transaction.");
         define("refresh.statement-timeout", KeyType.DURATION, Duration.ofSeconds(60), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
                 "statement_timeout of refresh sessions; a tview whose refresh exceeds it is quarantined and fully refreshed again later.");
+        define("refresh.quarantine-retry", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
+                "How often a quarantined tview (its refresh failed, e.g. a broken view) is fully refreshed again until it recovers.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),

@@ -144,7 +144,7 @@ public final class ConfigLoader {
                         (Duration) values.get("cdc.offset-flush-interval"),
                         (Integer) values.get("cdc.max-batch-size"), (Integer) values.get("cdc.max-queue-size")),
                 new RefreshConfig((Integer) values.get("refresh.max-keys-per-statement"),
-                        (Duration) values.get("refresh.statement-timeout")),
+                        (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry")),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),

@@ -101,7 +101,7 @@ public final class Daemon implements AutoCloseable {
             reconcile = slotCreated || publicationChanged;
         }
         refresher = new Refresher(sessions, config.refresh());
-        pipeline = new RefreshPipeline(plans, refresher, metrics, Retry.standard());
+        pipeline = new RefreshPipeline(plans, refresher, metrics, Retry.standard(), config.refresh().quarantineRetry());
         if (reconcile) {
             long t0 = System.nanoTime();
             pipeline.reconcileAll();

@@ -29,7 +29,7 @@ import io.tviewd.connectors.postgres.Tview;
  *
  * <p>A tview whose refresh fails for a non-transient reason (a poisoned view) is quarantined: its
  * last error is shown in the API, other tviews keep refreshing, and a full refresh of it is retried
- * at most every {@link #QUARANTINE_RETRY} until it succeeds. Transient failures (connection loss,
+ * at most every {@code refresh.quarantine-retry} until it succeeds. Transient failures (connection loss,
  * deadlock) retry the whole batch with backoff; when retries run out the exception stops the source.
  *
  * <p>Threading: {@link #handle} runs on the change source's thread, one batch at a time.
@@ -37,7 +37,6 @@ import io.tviewd.connectors.postgres.Tview;
 public final class RefreshPipeline implements ChangeHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(RefreshPipeline.class);
-    static final Duration QUARANTINE_RETRY = Duration.ofSeconds(30);
     static final String MODE = "cdc";
 
     private final Refresher refresher;
@@ -45,14 +44,17 @@ public final class RefreshPipeline implements ChangeHandler {
     private final Map<String, TviewStatus> status = new LinkedHashMap<>();
     private final DaemonMetrics metrics;
     private final Retry retry;
+    private final Duration quarantineRetry;
     private final AtomicLong changesConsumed = new AtomicLong();
     private final AtomicLong rowsRefreshed = new AtomicLong();
     private final AtomicLong lastLsn = new AtomicLong(-1);
     private volatile long lagMillis = -1;
     private long nextQuarantineRetry;
 
-    public RefreshPipeline(List<RefreshPlan> plans, Refresher refresher, DaemonMetrics metrics, Retry retry) {
+    public RefreshPipeline(List<RefreshPlan> plans, Refresher refresher, DaemonMetrics metrics, Retry retry,
+                           Duration quarantineRetry) {
         this.refresher = refresher;
+        this.quarantineRetry = quarantineRetry;
         this.mapper = new KeyMapper(plans);
         this.metrics = metrics;
         this.retry = retry;
@@ -144,7 +146,7 @@ public final class RefreshPipeline implements ChangeHandler {
             }
         }
         if (retryNow) {
-            nextQuarantineRetry = System.currentTimeMillis() + QUARANTINE_RETRY.toMillis();
+            nextQuarantineRetry = System.currentTimeMillis() + quarantineRetry.toMillis();
             // keep refresh order: quarantined tviews go where their plan puts them
             List<RefreshRequest> ordered = new ArrayList<>();
             for (TviewStatus s : status.values()) {
@@ -168,8 +170,8 @@ public final class RefreshPipeline implements ChangeHandler {
             if (r.failed()) {
                 s.failures.incrementAndGet();
                 if (!s.quarantined) {
-                    LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a full refresh is retried every {} s",
-                            s.name(), r.error(), QUARANTINE_RETRY.toSeconds());
+                    LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a full refresh is retried every {} ms",
+                            s.name(), r.error(), quarantineRetry.toMillis());
                 }
                 s.quarantined = true;
                 s.lastError = r.error();

@@ -172,15 +172,33 @@ public final class TviewCatalog {
         return t.baseTables().stream().anyMatch(b -> b.name().equals(name));
     }
 
-    /** The root table: {@code tb_<entity>} in the tview's schema when the view reads it, else the base table holding the key. */
-    static Optional<BaseTable> root(Tview t) {
+    /**
+     * The root table: {@code tb_<entity>} when the view reads it; else the only base table holding the
+     * key column; else, among several, the one that contains the keys of a sample of the view's rows.
+     */
+    Optional<BaseTable> root(Tview t) throws SQLException {
         String entity = t.table().entity();
         for (BaseTable b : t.baseTables()) {
             if (b.name().name().equals("tb_" + entity)) {
                 return Optional.of(b);
             }
         }
-        return t.baseTables().stream().filter(b -> b.hasColumn(t.keyColumn())).findFirst();
+        List<BaseTable> candidates = t.baseTables().stream().filter(b -> b.hasColumn(t.keyColumn())).toList();
+        if (candidates.size() <= 1) {
+            return candidates.stream().findFirst();
+        }
+        String key = TableName.quote(t.keyColumn());
+        for (BaseTable b : candidates) {
+            String sql = "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM " + b.name().quoted() + " r WHERE r." + key
+                    + " = v." + key + ")), count(*) FROM (SELECT " + key + " FROM " + t.sourceView().quoted() + " LIMIT 50) v";
+            try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(2) > 0 && rs.getLong(1) == 0) {
+                    return Optional.of(b);
+                }
+            }
+        }
+        return candidates.stream().findFirst();
     }
 
     private record ForeignKeyEdge(TableName from, String fromColumn, TableName to, String toColumn, String type) {
