@@ -1,14 +1,14 @@
 package io.tviewd.daemon;
 
+import static io.tviewd.daemon.support.Sql.exec;
+import static io.tviewd.daemon.support.Sql.session;
+import static io.tviewd.daemon.support.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
@@ -16,11 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.DatabaseConfig;
-import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.daemon.demo.BlogSchema;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Http;
-import io.tviewd.daemon.support.TestDatabase;
+import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Tviews;
 import io.tviewd.daemon.support.Workloads;
 import io.vertx.core.json.JsonArray;
@@ -34,11 +32,7 @@ class CdcRefreshIT {
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.get().createDatabase("cdc");
-        try (Connection c = new PostgresSessions(db).open("test-setup")) {
-            BlogSchema.create(c);
-            BlogSchema.fill(c, 50, 200, 400);
-        }
+        db = BlogDatabase.create("cdc", 50, 200, 400);
         daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it",
                 "TVIEWD_CDC_HEARTBEAT_INTERVAL", "1s"));
         daemon.start();
@@ -54,7 +48,7 @@ class CdcRefreshIT {
 
     @Test
     void firstStart_populatesEveryTviewFromItsView() throws Exception {
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             assertThat(count(c, "tv_user")).isEqualTo(count(c, "v_user")).isPositive();
             assertThat(count(c, "tv_post")).isEqualTo(count(c, "v_post")).isPositive();
             assertThat(count(c, "ta_post")).isEqualTo(count(c, "va_post")).isPositive();
@@ -63,7 +57,7 @@ class CdcRefreshIT {
 
     @Test
     void insertUpdateDelete_onTbTables_reachTvAndTaRows() throws Exception {
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             exec(c, "INSERT INTO tb_user (identifier, name, email) VALUES ('it-user', 'Ada', 'ada@example.com')");
             exec(c, "INSERT INTO tb_post (identifier, fk_author, title, body) "
                     + "SELECT 'it-post', pk_user, 'Hello', 'World' FROM tb_user WHERE identifier = 'it-user'");
@@ -103,7 +97,7 @@ class CdcRefreshIT {
 
     @Test
     void unchangedContent_isNotRewritten() throws Exception {
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             String postId = text(c, "SELECT id::text FROM tb_post ORDER BY pk_post LIMIT 1");
             exec(c, "UPDATE tb_post SET title = 'Stable ' || pk_post WHERE id = '" + postId + "'");
             await().atMost(Duration.ofSeconds(20)).until(() ->
@@ -130,7 +124,7 @@ class CdcRefreshIT {
 
     @Test
     void idleTviewTables_heartbeatsLetTheSlotAdvance() throws Exception {
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             // WAL written only outside the publication: without heartbeats the slot would hold it forever
             exec(c, "CREATE TABLE IF NOT EXISTS scratch (x int)");
             exec(c, "INSERT INTO scratch SELECT generate_series(1, 5000)");
@@ -154,7 +148,7 @@ class CdcRefreshIT {
         assertThat(checks.stream().map(o -> ((JsonObject) o).getString("id") + "=" + ((JsonObject) o).getString("status")))
                 .containsExactlyInAnyOrder("database=UP", "cdc=UP");
 
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             exec(c, "UPDATE tb_post SET title = 'metrics' WHERE pk_post = (SELECT min(pk_post) FROM tb_post)");
         }
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
@@ -189,23 +183,7 @@ class CdcRefreshIT {
         assertThat(new JsonObject(missing.body()).getString("error")).contains("No tview named 'tv_nope'").contains("tv_post");
     }
 
-    private static Connection session() throws SQLException {
-        return new PostgresSessions(db).open("test");
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
     private static long count(Connection c, String rel) throws SQLException {
         return Long.parseLong(text(c, "SELECT count(*)::text FROM " + rel));
-    }
-
-    static String text(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 }

@@ -1,12 +1,14 @@
 package io.tviewd.daemon;
 
+import static io.tviewd.daemon.support.Sql.exec;
+import static io.tviewd.daemon.support.Sql.session;
+import static io.tviewd.daemon.support.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -16,11 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
 import io.tviewd.config.DatabaseConfig;
-import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.daemon.demo.BlogSchema;
 import io.tviewd.daemon.support.DaemonProcess;
 import io.tviewd.daemon.support.Http;
-import io.tviewd.daemon.support.TestDatabase;
+import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Tviews;
 import io.tviewd.daemon.support.Workloads;
 
@@ -29,7 +29,6 @@ import io.tviewd.daemon.support.Workloads;
  * committed change is lost, replays are harmless, and a graceful stop exits 0 and frees the slot.
  */
 class CrashRecoveryIT {
-
 
     @Test
     void sigterm_midStream_exitsZeroReleasesSlot_andRestartCatchesUp() throws Exception {
@@ -82,7 +81,7 @@ class CrashRecoveryIT {
         int insertRows = 2_000;
         int copyRows = 10_000;
         try (DaemonProcess first = DaemonProcess.start(db, "copy-1", overrides);
-             Connection c = new PostgresSessions(db).open("test")) {
+             Connection c = session(db)) {
             double before = changes(first, "tb_post");
             exec(c, "INSERT INTO tb_post (identifier, fk_author, title, body) "
                     + "SELECT 'bulk-i-' || g, 1 + g % 50, 'bulk insert ' || g, 'x' FROM generate_series(1, " + insertRows + ") g");
@@ -99,24 +98,19 @@ class CrashRecoveryIT {
             first.kill();
         }
         try (DaemonProcess second = DaemonProcess.start(db, "copy-2", overrides);
-             Connection c = new PostgresSessions(db).open("test")) {
+             Connection c = session(db)) {
             Tviews.awaitConverged(db, Duration.ofSeconds(90), "multi-row INSERT and COPY before SIGKILL");
-            assertThat(CdcRefreshIT.text(c, "SELECT count(*)::text FROM tv_post WHERE identifier LIKE 'bulk-i-%'"))
+            assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE identifier LIKE 'bulk-i-%'"))
                     .isEqualTo(Integer.toString(insertRows));
-            assertThat(CdcRefreshIT.text(c, "SELECT count(*)::text FROM tv_post WHERE identifier LIKE 'bulk-c-%'"))
+            assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE identifier LIKE 'bulk-c-%'"))
                     .isEqualTo(Integer.toString(copyRows));
-            assertThat(CdcRefreshIT.text(c, "SELECT count(*)::text FROM ta_post WHERE title LIKE 'bulk copy %'"))
+            assertThat(text(c, "SELECT count(*)::text FROM ta_post WHERE title LIKE 'bulk copy %'"))
                     .isEqualTo(Integer.toString(copyRows));
         }
     }
 
     private static DatabaseConfig blog(String name) throws Exception {
-        DatabaseConfig db = TestDatabase.get().createDatabase(name);
-        try (Connection c = new PostgresSessions(db).open("test-setup")) {
-            BlogSchema.create(c);
-            BlogSchema.fill(c, 50, 200, 400);
-        }
-        return db;
+        return BlogDatabase.create(name, 50, 200, 400);
     }
 
     private static long workload(DatabaseConfig db, long seed, int ops) {
@@ -139,15 +133,9 @@ class CrashRecoveryIT {
     }
 
     private static boolean slotActive(DatabaseConfig db, String slot) throws SQLException {
-        try (Connection c = new PostgresSessions(db).open("test")) {
-            return "t".equals(CdcRefreshIT.text(c, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")
+        try (Connection c = session(db)) {
+            return "t".equals(text(c, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")
                     .substring(0, 1));
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
         }
     }
 }

@@ -1,13 +1,14 @@
 package io.tviewd.daemon;
 
+import static io.tviewd.daemon.support.Sql.exec;
+import static io.tviewd.daemon.support.Sql.session;
+import static io.tviewd.daemon.support.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,11 +16,9 @@ import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.ConfigLoader;
 import io.tviewd.config.DatabaseConfig;
-import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.daemon.demo.BlogSchema;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Http;
-import io.tviewd.daemon.support.TestDatabase;
+import io.tviewd.daemon.support.BlogDatabase;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -33,10 +32,8 @@ class DiscoveryAndQuarantineIT {
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.get().createDatabase("discovery");
-        try (Connection c = session()) {
-            BlogSchema.create(c);
-            BlogSchema.fill(c, 20, 50, 50);
+        db = BlogDatabase.create("discovery", 20, 50, 50);
+        try (Connection c = session(db)) {
             exec(c, """
                     -- a cache outside the naming convention, declared in config with its key
                     CREATE TABLE post_cache (id uuid PRIMARY KEY, data jsonb NOT NULL, refreshed_at timestamptz);
@@ -77,10 +74,10 @@ class DiscoveryAndQuarantineIT {
     void declaredTview_isMaintainedBesideConventionOnes() throws Exception {
         assertThat(daemon.pipeline().status().keySet())
                 .containsExactlyInAnyOrder("ta_post", "tv_post", "tv_user", "tv_gauge", "post_cache");
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             exec(c, "UPDATE tb_post SET title = 'declared' WHERE pk_post = 1");
             await().atMost(Duration.ofSeconds(20)).until(() ->
-                    "declared".equals(CdcRefreshIT.text(c, "SELECT c.data->>'title' FROM post_cache c JOIN tb_post p USING (id) WHERE p.pk_post = 1")));
+                    "declared".equals(text(c, "SELECT c.data->>'title' FROM post_cache c JOIN tb_post p USING (id) WHERE p.pk_post = 1")));
         }
     }
 
@@ -94,7 +91,7 @@ class DiscoveryAndQuarantineIT {
 
     @Test
     void poisonedView_isQuarantinedOthersKeepRefreshing_andItRecovers() throws Exception {
-        try (Connection c = session()) {
+        try (Connection c = session(db)) {
             exec(c, "INSERT INTO tb_gauge (reading) VALUES (13)");   // v_gauge divides by zero for this row
             await().atMost(Duration.ofSeconds(20)).until(() -> daemon.pipeline().status().get("tv_gauge").quarantined());
             JsonObject gauge = new JsonObject(Http.get(daemon.httpPort(), "/api/v1/tviews/tv_gauge").body());
@@ -105,7 +102,7 @@ class DiscoveryAndQuarantineIT {
             // the other tviews keep refreshing meanwhile
             exec(c, "UPDATE tb_post SET title = 'still fresh' WHERE pk_post = 2");
             await().atMost(Duration.ofSeconds(20)).until(() ->
-                    "still fresh".equals(CdcRefreshIT.text(c, "SELECT t.data->>'title' FROM tv_post t JOIN tb_post p USING (id) WHERE p.pk_post = 2")));
+                    "still fresh".equals(text(c, "SELECT t.data->>'title' FROM tv_post t JOIN tb_post p USING (id) WHERE p.pk_post = 2")));
             assertThat(daemon.pipeline().status().get("tv_gauge").quarantined()).isTrue();
 
             // fix the data: the periodic full refresh succeeds and the tview catches up with changes made meanwhile
@@ -113,20 +110,9 @@ class DiscoveryAndQuarantineIT {
             exec(c, "INSERT INTO tb_gauge (reading) VALUES (113)");
             await().atMost(Duration.ofSeconds(20)).until(() -> !daemon.pipeline().status().get("tv_gauge").quarantined());
             await().atMost(Duration.ofSeconds(20)).until(() ->
-                    "4".equals(CdcRefreshIT.text(c, "SELECT count(*)::text FROM tv_gauge")));
-            assertThat(CdcRefreshIT.text(c, "SELECT count(*)::text FROM (SELECT * FROM v_gauge EXCEPT SELECT * FROM tv_gauge) d"))
+                    "4".equals(text(c, "SELECT count(*)::text FROM tv_gauge")));
+            assertThat(text(c, "SELECT count(*)::text FROM (SELECT * FROM v_gauge EXCEPT SELECT * FROM tv_gauge) d"))
                     .isEqualTo("0");
         }
     }
-
-    private static Connection session() throws SQLException {
-        return new PostgresSessions(db).open("test");
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
 }
