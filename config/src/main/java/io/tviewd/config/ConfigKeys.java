@@ -45,6 +45,12 @@ public final class ConfigKeys {
                 "statement_timeout of refresh sessions; a tview whose refresh exceeds it is quarantined and fully refreshed again later.");
         define("refresh.quarantine-retry", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
                 "How often a quarantined tview (its refresh failed, e.g. a broken view) is fully refreshed again until it recovers.");
+        define("refresh.unmapped-policy", KeyType.STRING, "error",
+                v -> java.util.Set.of("error", "full_refresh", "warn").contains(v) ? null : "must be one of error, full_refresh, warn",
+                "Default for base tables whose changes cannot be mapped to tview keys: `error` refuses the tview, `full_refresh` refreshes all of it on such a change, `warn` ignores them.");
+        define("refresh.replica-identity", KeyType.STRING, "enforce",
+                v -> java.util.Set.of("enforce", "warn").contains(v) ? null : "must be one of enforce, warn",
+                "`enforce` refuses a tview whose mapping needs old-image columns that a table's replica identity does not log (deletes and FK moves would be missed); `warn` only logs it.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
@@ -57,7 +63,7 @@ public final class ConfigKeys {
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
-                "Declared tviews: list of {table, source-view, key}; key defaults to the table's primary key.");
+                "Declared tviews or settings for discovered ones: list of {table, source-view, key, unmapped, mappings: [{table, column, sql}]}.");
     }
 
     private ConfigKeys() {

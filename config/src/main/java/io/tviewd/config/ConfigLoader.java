@@ -29,7 +29,8 @@ public final class ConfigLoader {
 
     /** Environment variables with the prefix that are not configuration keys but are allowed. */
     private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL");
-    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key");
+    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings");
+    private static final Set<String> MAPPING_FIELDS = Set.of("table", "column", "sql");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
 
     private ConfigLoader() {
@@ -144,7 +145,9 @@ public final class ConfigLoader {
                         (Duration) values.get("cdc.offset-flush-interval"),
                         (Integer) values.get("cdc.max-batch-size"), (Integer) values.get("cdc.max-queue-size")),
                 new RefreshConfig((Integer) values.get("refresh.max-keys-per-statement"),
-                        (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry")),
+                        (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry"),
+                        UnmappedPolicy.parse((String) values.get("refresh.unmapped-policy")),
+                        "enforce".equals(values.get("refresh.replica-identity"))),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),
@@ -184,22 +187,69 @@ public final class ConfigLoader {
         for (int i = 0; i < list.size(); i++) {
             String at = "tviews[" + i + "]";
             if (!(list.get(i) instanceof Map<?, ?> entry)) {
-                problems.add("Invalid value '" + list.get(i) + "' for '" + at + "': expected a mapping with keys table, source-view, key");
+                problems.add("Invalid value '" + list.get(i) + "' for '" + at
+                        + "': expected a mapping with keys table, source-view, key, unmapped, mappings");
                 continue;
             }
-            for (Object k : entry.keySet()) {
-                if (!TVIEW_FIELDS.contains(String.valueOf(k))) {
-                    problems.add("Unknown key '" + at + "." + k + "': expected one of key, source-view, table");
+            unknownFields(entry, TVIEW_FIELDS, at, problems);
+            String table = name(entry, "table", at, true, problems);
+            String view = name(entry, "source-view", at, false, problems);
+            String key = name(entry, "key", at, false, problems);
+            UnmappedPolicy policy = null;
+            if (entry.get("unmapped") != null) {
+                try {
+                    policy = UnmappedPolicy.parse(entry.get("unmapped").toString());
+                } catch (IllegalArgumentException e) {
+                    problems.add("Invalid value '" + entry.get("unmapped") + "' for '" + at
+                            + ".unmapped': must be one of error, full_refresh, warn");
                 }
             }
-            String table = name(entry, "table", at, true, problems);
-            String view = name(entry, "source-view", at, true, problems);
-            String key = name(entry, "key", at, false, problems);
-            if (table != null && view != null) {
-                out.add(new TviewDeclaration(table, view, Optional.ofNullable(key)));
+            List<MappingDeclaration> mappings = parseMappings(entry.get("mappings"), at + ".mappings", problems);
+            if (table != null) {
+                out.add(new TviewDeclaration(table, Optional.ofNullable(view), Optional.ofNullable(key),
+                        Optional.ofNullable(policy), mappings));
             }
         }
         return out;
+    }
+
+    private static List<MappingDeclaration> parseMappings(Object value, String at, List<String> problems) {
+        List<MappingDeclaration> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        if (!(value instanceof List<?> list)) {
+            problems.add("Invalid value '" + value + "' for '" + at + "': expected a list of {table, column, sql}");
+            return out;
+        }
+        for (int j = 0; j < list.size(); j++) {
+            String mat = at + "[" + j + "]";
+            if (!(list.get(j) instanceof Map<?, ?> m)) {
+                problems.add("Invalid value '" + list.get(j) + "' for '" + mat + "': expected a mapping with keys table, column, sql");
+                continue;
+            }
+            unknownFields(m, MAPPING_FIELDS, mat, problems);
+            String table = name(m, "table", mat, true, problems);
+            String column = name(m, "column", mat, true, problems);
+            Object sql = m.get("sql");
+            if (sql == null || !sql.toString().contains(":values")) {
+                problems.add("Invalid value '" + sql + "' for '" + mat + ".sql': expected a query returning tview keys that uses "
+                        + ":values for the changed values, e.g. SELECT p.id FROM tb_post p WHERE p.fk_tag = ANY(:values)");
+                continue;
+            }
+            if (table != null && column != null) {
+                out.add(new MappingDeclaration(table, column, sql.toString()));
+            }
+        }
+        return out;
+    }
+
+    private static void unknownFields(Map<?, ?> entry, Set<String> allowed, String at, List<String> problems) {
+        for (Object k : entry.keySet()) {
+            if (!allowed.contains(String.valueOf(k))) {
+                problems.add("Unknown key '" + at + "." + k + "': expected one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            }
+        }
     }
 
     private static String name(Map<?, ?> entry, String field, String at, boolean required, List<String> problems) {

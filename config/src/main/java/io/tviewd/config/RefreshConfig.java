@@ -2,6 +2,12 @@ package io.tviewd.config;
 
 import java.time.Duration;
 
-/** How refresh statements are shaped. */
-public record RefreshConfig(int maxKeysPerStatement, Duration statementTimeout, Duration quarantineRetry) {
+/**
+ * How refresh statements are shaped and how unusual tviews are treated.
+ *
+ * @param unmappedPolicy default policy for base tables with no derivable key mapping
+ * @param enforceReplicaIdentity refuse tviews whose mappings need old-image columns the table's replica identity does not log
+ */
+public record RefreshConfig(int maxKeysPerStatement, Duration statementTimeout, Duration quarantineRetry,
+                            UnmappedPolicy unmappedPolicy, boolean enforceReplicaIdentity) {
 }

@@ -17,7 +17,7 @@ class ConfigDocsTest {
     void readme_containsTheGeneratedConfigurationTable() throws Exception {
         String readme = Files.readString(ROOT.resolve("README.md"));
         assertThat(readme)
-                .as("README.md's configuration table is out of date: regenerate it with ConfigDocs.main")
+                .as("README.md's configuration table is out of date: run dev/readme-config-table")
                 .contains(ConfigDocs.markdownTable());
     }
 

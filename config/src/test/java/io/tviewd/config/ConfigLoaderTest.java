@@ -63,6 +63,7 @@ class ConfigLoaderTest {
         assertThat(c.tviews()).hasSize(1);
         assertThat(c.tviews().get(0).table()).isEqualTo("blog.tv_article");
         assertThat(c.tviews().get(0).key()).contains("pk_article");
+        assertThat(c.tviews().get(0).sourceView()).contains("blog.v_article");
     }
 
     @Test
@@ -157,9 +158,53 @@ class ConfigLoaderTest {
                 """, Map.of()));
         assertThat(e.problems()).containsExactly(
                 "Missing value for 'tviews[1].table': expected a table or view name like public.tv_post",
-                "Unknown key 'tviews[2].colour': expected one of key, source-view, table",
+                "Unknown key 'tviews[2].colour': expected one of key, mappings, source-view, table, unmapped",
                 "Invalid value 'TV Bad' for 'tviews[2].table': expected a lower-case name, optionally schema-qualified (schema.name)",
-                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key");
+                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key, unmapped, mappings");
+    }
+
+    @Test
+    void parse_tviewPoliciesAndExplicitMappings() {
+        TviewdConfig c = ConfigLoader.loadYaml("""
+                refresh:
+                  unmapped-policy: warn
+                  replica-identity: warn
+                tviews:
+                  - table: tv_post
+                    unmapped: full_refresh
+                    mappings:
+                      - table: tb_tag
+                        column: pk_tag
+                        sql: SELECT p.id FROM tb_post p JOIN tb_post_tag pt USING (pk_post) WHERE pt.fk_tag = ANY(:values)
+                """, Map.of());
+        assertThat(c.refresh().unmappedPolicy()).isEqualTo(UnmappedPolicy.WARN);
+        assertThat(c.refresh().enforceReplicaIdentity()).isFalse();
+        TviewDeclaration d = c.tviews().get(0);
+        assertThat(d.sourceView()).isEmpty();
+        assertThat(d.unmapped()).contains(UnmappedPolicy.FULL_REFRESH);
+        assertThat(d.mappings()).containsExactly(new MappingDeclaration("tb_tag", "pk_tag",
+                "SELECT p.id FROM tb_post p JOIN tb_post_tag pt USING (pk_post) WHERE pt.fk_tag = ANY(:values)"));
+        assertThat(ConfigLoader.load(null, Map.of()).refresh().unmappedPolicy()).isEqualTo(UnmappedPolicy.ERROR);
+    }
+
+    @Test
+    void parse_badPoliciesAndMappings_areRejected() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                refresh:
+                  unmapped-policy: ignore
+                tviews:
+                  - table: tv_post
+                    unmapped: sometimes
+                    mappings:
+                      - table: tb_tag
+                        column: pk_tag
+                        sql: SELECT 1
+                """, Map.of()));
+        assertThat(e.problems()).containsExactly(
+                "Invalid value 'ignore' for 'refresh.unmapped-policy' (from <yaml>): must be one of error, full_refresh, warn",
+                "Invalid value 'sometimes' for 'tviews[0].unmapped': must be one of error, full_refresh, warn",
+                "Invalid value 'SELECT 1' for 'tviews[0].mappings[0].sql': expected a query returning tview keys that uses :values "
+                        + "for the changed values, e.g. SELECT p.id FROM tb_post p WHERE p.fk_tag = ANY(:values)");
     }
 
     @Test

@@ -31,6 +31,9 @@ public final class KeyMapper {
     public record Mapped(List<RefreshRequest> requests, Map<String, Map<TableName, Integer>> keysPerTable, int unmappable) {
     }
 
+    /** Debezium's stand-in for an unchanged TOASTed value; never a key. */
+    static final String UNAVAILABLE = "__debezium_unavailable_value";
+
     private final Map<TableName, List<Target>> byTable = new HashMap<>();
     private final Map<TableName, List<RefreshPlan>> plansByTable = new HashMap<>();
     private final List<RefreshPlan> ordered;
@@ -62,10 +65,16 @@ public final class KeyMapper {
             Map<Tview, Boolean> hit = new HashMap<>();
             for (Target t : byTable.getOrDefault(c.table(), List.of())) {
                 Tview tv = t.plan().tview();
+                if (t.mapping() instanceof KeyMapping.FullRefresh) {
+                    full.add(tv);
+                    hit.put(tv, true);
+                    continue;
+                }
                 int found = 0;
                 for (Map<String, Object> image : images(c)) {
                     Object v = image.get(t.mapping().rowColumn());
-                    if (v == null) {
+                    if (v == null || UNAVAILABLE.equals(v)) {
+                        // null: not in the image (replica identity); placeholder: an unchanged TOASTed value
                         continue;
                     }
                     String s = v.toString();

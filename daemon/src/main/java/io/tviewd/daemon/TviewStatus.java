@@ -62,7 +62,11 @@ public final class TviewStatus {
         for (BaseTable b : plan.tview().baseTables()) {
             JsonArray mappings = new JsonArray();
             for (KeyMapping m : plan.mappingsFor(b.name())) {
-                mappings.add(new JsonObject().put("kind", m.kind()).put("column", m.rowColumn()));
+                JsonObject mj = new JsonObject().put("kind", m.kind()).put("column", m.rowColumn());
+                if (m instanceof KeyMapping.Path p) {
+                    mj.put("path", p.describe());
+                }
+                mappings.add(mj);
             }
             AtomicLong mapped = keysMappedPerTable.get(b.name());
             bases.add(new JsonObject()
@@ -86,6 +90,7 @@ public final class TviewStatus {
                 .put("lastError", lastError)
                 .put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString())
                 .put("quarantined", quarantined)
+                .put("warnings", new JsonArray(plan.warnings()))
                 .put("counters", new JsonObject()
                         .put("batches", batches.get())
                         .put("recomputes", keysRecomputed.get())

@@ -25,15 +25,17 @@ class KeyMapperTest {
     private static final TableName TB_USER = new TableName("public", "tb_user");
     private static final KeyMapping ROOT = new KeyMapping.Direct(TB_POST, "id");
     private static final KeyMapping LINEAGE = new KeyMapping.Lineage(TB_POST, "pk_post", "pk_post", "bigint");
-    private static final KeyMapping CHILD = new KeyMapping.ForeignKey(TB_COMMENT, "fk_post", TB_POST, "pk_post", "bigint", "id", true);
-    private static final KeyMapping PARENT = new KeyMapping.ForeignKey(TB_USER, "pk_user", TB_POST, "fk_author", "bigint", "id", false);
+    private static final KeyMapping CHILD = new KeyMapping.Path(TB_COMMENT, "fk_post", "bigint",
+            List.of(new KeyMapping.Hop(TB_POST, "pk_post", null)), "id", "child");
+    private static final KeyMapping PARENT = new KeyMapping.Path(TB_USER, "pk_user", "bigint",
+            List.of(new KeyMapping.Hop(TB_POST, "fk_author", null)), "id", "parent");
 
     private static final Tview TV_POST = new Tview(new TableName("public", "tv_post"), new TableName("public", "v_post"),
             "id", "uuid", List.of("id", "pk_post", "data"), Map.of("id", "uuid", "pk_post", "bigint", "data", "jsonb"),
             List.of(), List.of(base(TB_POST), base(TB_COMMENT), base(TB_USER)), List.of());
 
     private static final RefreshPlan PLAN = new RefreshPlan(TV_POST,
-            Map.of(TB_POST, List.of(ROOT, LINEAGE), TB_COMMENT, List.of(CHILD), TB_USER, List.of(PARENT)), Set.of());
+            Map.of(TB_POST, List.of(ROOT, LINEAGE), TB_COMMENT, List.of(CHILD), TB_USER, List.of(PARENT)), Set.of(), List.of());
 
     private static BaseTable base(TableName t) {
         return new BaseTable(t, List.of("pk"), List.of("pk"), 'f');
@@ -104,6 +106,24 @@ class KeyMapperTest {
                 new RowChange(TB_COMMENT, Op.TRUNCATE, null, null, 2)));
         assertThat(m.requests()).hasSize(1);
         assertThat(m.requests().get(0).full()).isTrue();
+    }
+
+    @Test
+    void fullRefreshPolicyTable_asksForAFullRefresh() {
+        TableName tbAudit = new TableName("public", "tb_audit");
+        RefreshPlan plan = new RefreshPlan(TV_POST, Map.of(TB_POST, List.of(ROOT), tbAudit,
+                List.of(new KeyMapping.FullRefresh(tbAudit))), Set.of(), List.of());
+        KeyMapper.Mapped m = new KeyMapper(List.of(plan)).map(List.of(
+                new RowChange(tbAudit, Op.INSERT, null, row("x", 1), 1)));
+        assertThat(m.requests()).singleElement().matches(RefreshRequest::full);
+    }
+
+    @Test
+    void toastPlaceholder_isNeverTakenForAKey() {
+        KeyMapper.Mapped m = new KeyMapper(List.of(PLAN)).map(List.of(
+                new RowChange(TB_COMMENT, Op.UPDATE, null, row("fk_post", KeyMapper.UNAVAILABLE), 1)));
+        assertThat(m.requests()).isEmpty();
+        assertThat(m.unmappable()).isEqualTo(1);
     }
 
     @Test

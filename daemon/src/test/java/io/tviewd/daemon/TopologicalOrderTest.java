@@ -18,7 +18,7 @@ class TopologicalOrderTest {
     private static RefreshPlan plan(String name, String... dependsOn) {
         List<TableName> deps = java.util.Arrays.stream(dependsOn).map(d -> new TableName("public", d)).toList();
         return new RefreshPlan(new Tview(new TableName("public", name), new TableName("public", "v_" + name), "id", "uuid",
-                List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), deps), Map.of(), Set.of());
+                List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), deps), Map.of(), Set.of(), List.of());
     }
 
     @Test

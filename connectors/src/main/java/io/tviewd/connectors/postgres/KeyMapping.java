@@ -1,25 +1,29 @@
 package io.tviewd.connectors.postgres;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 import io.tviewd.connectors.TableName;
 
 /**
  * How a changed row of one base table maps to keys of one tview. One step of a {@link RefreshPlan};
- * every refresh driver (CDC today) uses the same mappings.
+ * every refresh driver uses the same mappings.
  */
 public sealed interface KeyMapping {
 
     /** The base table whose changes this mapping translates. */
     TableName baseTable();
 
-    /** The column of the changed row whose value feeds the mapping. */
+    /** The column of the changed row whose value feeds the mapping (null for {@link FullRefresh}). */
     String rowColumn();
 
-    /** Short kind name shown by the API and {@code check}: {@code root}, {@code lineage}, {@code child}, {@code parent}. */
+    /**
+     * Short kind name shown by the API, metrics and {@code check}: {@code root}, {@code lineage},
+     * {@code child}, {@code parent}, {@code multi-hop}, {@code explicit}, {@code full_refresh}.
+     */
     String kind();
 
-    /**
-     * The changed row carries the tview key itself (the root table: {@code tb_post.id} → {@code tv_post.id}).
-     */
+    /** The changed row carries the tview key itself (the root table: {@code tb_post.id} → {@code tv_post.id}). */
     record Direct(TableName baseTable, String rowColumn) implements KeyMapping {
         @Override
         public String kind() {
@@ -40,21 +44,68 @@ public sealed interface KeyMapping {
     }
 
     /**
-     * Keys are looked up through the root table by a foreign key: a child row's FK points at the root
-     * ({@code tb_comment.fk_post} → {@code tb_post.pk_post}), or the root row's FK points at the changed
-     * parent ({@code tb_post.fk_author} → {@code tb_user.pk_user}).
+     * One table on a foreign-key path from the changed table to the root table.
      *
-     * @param root the tview's root table
-     * @param rootColumn the root column compared with the changed row's value
-     * @param columnType SQL type of that column
-     * @param rootKeyColumn the root column holding the tview key
-     * @param child true when the changed table references the root, false when the root references it
+     * @param table the table joined at this step
+     * @param entryColumn its column matched with the previous step (or with the changed row's value)
+     * @param exitColumn its column matched with the next step; null at the root
      */
-    record ForeignKey(TableName baseTable, String rowColumn, TableName root, String rootColumn, String columnType,
-                      String rootKeyColumn, boolean child) implements KeyMapping {
+    record Hop(TableName table, String entryColumn, String exitColumn) {
+    }
+
+    /**
+     * Keys are looked up along a path of single-column foreign keys from the changed table to the root
+     * table: one hop for children ({@code tb_comment.fk_post → tb_post}) and parents
+     * ({@code tb_post.fk_author → tb_user}, role-named FKs included), several for multi-hop paths and
+     * junction tables ({@code tb_tag ← tb_post_tag.fk_tag, tb_post_tag.fk_post → tb_post}).
+     *
+     * @param columnType SQL type of {@code rowColumn}
+     * @param hops the joined tables, the last one being the root
+     * @param rootKeyColumn the root column holding the tview key
+     * @param kind {@code child}, {@code parent} or {@code multi-hop}
+     */
+    record Path(TableName baseTable, String rowColumn, String columnType, List<Hop> hops, String rootKeyColumn, String kind)
+            implements KeyMapping {
+        public Path {
+            hops = List.copyOf(hops);
+        }
+
+        /** Human form: {@code tb_comment.fk_post → tb_post.pk_post}. */
+        public String describe() {
+            StringBuilder sb = new StringBuilder(baseTable.name()).append('.').append(rowColumn);
+            for (Hop h : hops) {
+                sb.append(" → ").append(h.table().name()).append('.').append(h.entryColumn());
+                if (h.exitColumn() != null) {
+                    sb.append(" / ").append(h.exitColumn());
+                }
+            }
+            return sb.toString();
+        }
+    }
+
+    /** A mapping declared in config: {@code sql} returns tview keys, {@code :values} is the changed values. */
+    record Explicit(TableName baseTable, String rowColumn, String columnType, String sql) implements KeyMapping {
         @Override
         public String kind() {
-            return child ? "child" : "parent";
+            return "explicit";
         }
+    }
+
+    /** No key mapping: a change to the table refreshes the whole tview (policy {@code full_refresh}). */
+    record FullRefresh(TableName baseTable) implements KeyMapping {
+        @Override
+        public String rowColumn() {
+            return null;
+        }
+
+        @Override
+        public String kind() {
+            return "full_refresh";
+        }
+    }
+
+    /** Renders mappings for logs. */
+    static String describe(List<KeyMapping> mappings) {
+        return mappings.stream().map(KeyMapping::kind).collect(Collectors.joining(", "));
     }
 }

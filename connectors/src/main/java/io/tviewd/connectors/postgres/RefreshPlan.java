@@ -8,13 +8,16 @@ import io.tviewd.connectors.TableName;
 
 /**
  * A tview with, for every base table its source view reads, the mappings from a changed row to
- * tview keys. Base tables with no derivable mapping are listed in {@link #unmapped()}.
+ * tview keys. Base tables left without mapping (policy {@code warn}) are listed in {@link #unmapped()};
+ * {@link #warnings()} says what the operator accepted.
  */
-public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped) {
+public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
+                          List<String> warnings) {
 
     public RefreshPlan {
         mappings = Map.copyOf(mappings);
         unmapped = Set.copyOf(unmapped);
+        warnings = List.copyOf(warnings);
     }
 
     public List<KeyMapping> mappingsFor(TableName table) {

@@ -70,13 +70,42 @@ public final class RefreshStatements {
     public static String lookupKeys(Tview t, KeyMapping mapping) {
         if (mapping instanceof KeyMapping.Lineage l) {
             return "SELECT t." + quote(t.keyColumn()) + "::text FROM " + t.table().quoted() + " t WHERE t."
-                    + quote(l.tviewColumn()) + " = ANY(CAST(? AS text[])::" + l.columnType() + "[])";
+                    + quote(l.tviewColumn()) + " = ANY(" + valueArray(l.columnType()) + ")";
         }
-        if (mapping instanceof KeyMapping.ForeignKey f) {
-            return "SELECT r." + quote(f.rootKeyColumn()) + "::text FROM " + f.root().quoted() + " r WHERE r."
-                    + quote(f.rootColumn()) + " = ANY(CAST(? AS text[])::" + f.columnType() + "[])";
+        if (mapping instanceof KeyMapping.Path p) {
+            StringBuilder sql = new StringBuilder("SELECT DISTINCT t").append(p.hops().size()).append('.')
+                    .append(quote(p.rootKeyColumn())).append("::text FROM ");
+            for (int i = 0; i < p.hops().size(); i++) {
+                KeyMapping.Hop h = p.hops().get(i);
+                String alias = "t" + (i + 1);
+                if (i == 0) {
+                    sql.append(h.table().quoted()).append(' ').append(alias);
+                } else {
+                    KeyMapping.Hop prev = p.hops().get(i - 1);
+                    sql.append(" JOIN ").append(h.table().quoted()).append(' ').append(alias).append(" ON t").append(i)
+                            .append('.').append(quote(prev.exitColumn())).append(" = ").append(alias).append('.')
+                            .append(quote(h.entryColumn()));
+                }
+            }
+            return sql.append(" WHERE t1.").append(quote(p.hops().get(0).entryColumn())).append(" = ANY(")
+                    .append(valueArray(p.columnType())).append(")").toString();
+        }
+        if (mapping instanceof KeyMapping.Explicit e) {
+            return "SELECT k::text FROM (" + e.sql().replace(":values", valueArray(e.columnType())) + ") AS explicit_keys(k)";
         }
         throw new IllegalArgumentException("mapping " + mapping.kind() + " needs no lookup");
+    }
+
+    /** How many times the value array is bound in {@link #lookupKeys} ({@code :values} may repeat in explicit SQL). */
+    public static int lookupParameterCount(KeyMapping mapping) {
+        if (mapping instanceof KeyMapping.Explicit e) {
+            return e.sql().split(":values", -1).length - 1;
+        }
+        return 1;
+    }
+
+    private static String valueArray(String type) {
+        return "CAST(? AS text[])::" + type + "[]";
     }
 
     /**

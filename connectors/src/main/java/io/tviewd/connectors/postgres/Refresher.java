@@ -83,7 +83,10 @@ public final class Refresher implements AutoCloseable {
         for (Map.Entry<KeyMapping, Set<String>> lookup : r.lookups().entrySet()) {
             PreparedStatement ps = statement(c, "lookup:" + t.table() + ":" + lookup.getKey(),
                     RefreshStatements.lookupKeys(t, lookup.getKey()));
-            ps.setArray(1, textArray(c, lookup.getValue()));
+            Array values = textArray(c, lookup.getValue());
+            for (int i = 1; i <= RefreshStatements.lookupParameterCount(lookup.getKey()); i++) {
+                ps.setArray(i, values);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     keys.add(rs.getString(1));

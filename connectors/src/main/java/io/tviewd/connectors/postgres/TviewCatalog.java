@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +25,7 @@ public final class TviewCatalog {
     private static final Set<String> TOUCH_COLUMNS = Set.of("updated_at", "source_updated_at");
 
     private final Connection connection;
+    private final Map<TableName, ViewClosure> closures = new LinkedHashMap<>();
 
     public TviewCatalog(Connection connection) {
         this.connection = connection;
@@ -37,7 +37,9 @@ public final class TviewCatalog {
 
     /** Finds every tview by convention (when enabled) and declaration; declarations win over convention. */
     public Discovery discover(DiscoveryConfig discovery, List<TviewDeclaration> declared) throws SQLException {
-        Map<TableName, TviewDeclaration> candidates = new LinkedHashMap<>();
+        Map<TableName, TableName> sources = new LinkedHashMap<>();
+        Map<TableName, Optional<String>> keys = new LinkedHashMap<>();
+        Map<String, String> refused = new LinkedHashMap<>();
         String defaultSchema = discovery.schemas().get(0);
         if (discovery.convention()) {
             String sql = "SELECT n.nspname, c.relname, (SELECT vn.nspname || '.' || v.relname FROM pg_class v "
@@ -50,25 +52,30 @@ public final class TviewCatalog {
                 ps.setArray(1, connection.createArrayOf("text", discovery.schemas().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        String view = rs.getString(3);
-                        if (view != null) {
+                        if (rs.getString(3) != null) {
                             TableName t = new TableName(rs.getString(1), rs.getString(2));
-                            candidates.put(t, new TviewDeclaration(t.toString(), view, Optional.empty()));
+                            sources.put(t, TableName.parse(rs.getString(3), defaultSchema));
+                            keys.put(t, Optional.empty());
                         }
                     }
                 }
             }
         }
         for (TviewDeclaration d : declared) {
-            candidates.put(TableName.parse(d.table(), defaultSchema), d);
+            TableName t = TableName.parse(d.table(), defaultSchema);
+            if (d.sourceView().isPresent()) {
+                sources.put(t, TableName.parse(d.sourceView().get(), defaultSchema));
+            } else if (!sources.containsKey(t)) {
+                refused.put(t.toString(), "Tview " + t + " is declared under `tviews` without `source-view` and has no "
+                        + "v_/va_ view by convention: add source-view");
+                continue;
+            }
+            keys.put(t, d.key());
         }
         List<Tview> found = new ArrayList<>();
-        Map<String, String> refused = new LinkedHashMap<>();
-        Set<TableName> names = candidates.keySet();
-        for (Map.Entry<TableName, TviewDeclaration> e : candidates.entrySet()) {
+        for (Map.Entry<TableName, TableName> e : sources.entrySet()) {
             try {
-                found.add(read(e.getKey(), TableName.parse(e.getValue().sourceView(), defaultSchema),
-                        e.getValue().key(), names));
+                found.add(read(e.getKey(), e.getValue(), keys.get(e.getKey()), sources));
             } catch (CatalogException ex) {
                 refused.put(e.getKey().toString(), ex.getMessage());
             }
@@ -76,7 +83,7 @@ public final class TviewCatalog {
         return new Discovery(found, refused);
     }
 
-    private Tview read(TableName table, TableName view, Optional<String> declaredKey, Set<TableName> tviewNames)
+    private Tview read(TableName table, TableName view, Optional<String> declaredKey, Map<TableName, TableName> tviewSources)
             throws SQLException {
         Map<String, String> tableCols = columns(table, true);
         if (tableCols.isEmpty()) {
@@ -112,71 +119,33 @@ public final class TviewCatalog {
                 touch.add(c);
             }
         }
+        ViewClosure closure = ViewClosure.of(connection, view, tviewSources);
+        if (closure.dependsOn().contains(table)) {
+            throw new CatalogException("Tview " + table + " reads itself through its source view " + view);
+        }
         List<BaseTable> bases = new ArrayList<>();
-        List<TableName> dependsOn = new ArrayList<>();
-        for (TableName base : baseTables(view)) {
-            if (tviewNames.contains(base)) {
-                dependsOn.add(base);
-            } else {
-                bases.add(baseTable(base));
-            }
+        for (TableName base : closure.baseTables()) {
+            bases.add(baseTable(base));
         }
-        return new Tview(table, view, key, tableCols.get(key), copied, types, touch, bases, dependsOn);
+        closures.put(table, closure);
+        return new Tview(table, view, key, tableCols.get(key), copied, types, touch, bases, closure.dependsOn());
     }
 
-    /**
-     * Derives the refresh plan: the root table ({@code tb_<entity>}, else the base table holding the
-     * key column) maps directly or through lineage columns; tables linked to the root by a
-     * single-column foreign key map through it (child or parent). Other base tables are unmapped.
-     */
-    public RefreshPlan plan(Tview t) throws SQLException {
-        Map<TableName, List<KeyMapping>> mappings = new LinkedHashMap<>();
-        Set<TableName> unmapped = new LinkedHashSet<>();
-        BaseTable root = root(t).orElse(null);
-        if (root != null) {
-            List<KeyMapping> rootMappings = new ArrayList<>();
-            if (root.hasColumn(t.keyColumn())) {
-                rootMappings.add(new KeyMapping.Direct(root.name(), t.keyColumn()));
-            }
-            for (String pk : root.primaryKey()) {
-                if (!pk.equals(t.keyColumn()) && t.columns().contains(pk)) {
-                    rootMappings.add(new KeyMapping.Lineage(root.name(), pk, pk, t.columnTypes().get(pk)));
-                }
-            }
-            if (!rootMappings.isEmpty()) {
-                mappings.put(root.name(), rootMappings);
-            }
-            String rootKey = root.hasColumn(t.keyColumn()) ? t.keyColumn() : null;
-            for (ForeignKeyEdge fk : foreignKeys()) {
-                if (rootKey == null) {
-                    break;
-                }
-                if (fk.to().equals(root.name()) && !fk.from().equals(root.name()) && isBase(t, fk.from())) {
-                    mappings.computeIfAbsent(fk.from(), k -> new ArrayList<>()).add(new KeyMapping.ForeignKey(
-                            fk.from(), fk.fromColumn(), root.name(), fk.toColumn(), fk.type(), rootKey, true));
-                } else if (fk.from().equals(root.name()) && !fk.to().equals(root.name()) && isBase(t, fk.to())) {
-                    mappings.computeIfAbsent(fk.to(), k -> new ArrayList<>()).add(new KeyMapping.ForeignKey(
-                            fk.to(), fk.toColumn(), root.name(), fk.fromColumn(), fk.type(), rootKey, false));
-                }
-            }
-        }
-        for (BaseTable b : t.baseTables()) {
-            if (!mappings.containsKey(b.name())) {
-                unmapped.add(b.name());
-            }
-        }
-        return new RefreshPlan(t, mappings, unmapped);
+    /** What the source view of a discovered tview reads (through nested views and other tviews). */
+    ViewClosure closure(TableName tview) {
+        return closures.get(tview);
     }
 
-    private static boolean isBase(Tview t, TableName name) {
-        return t.baseTables().stream().anyMatch(b -> b.name().equals(name));
+    /** The connection this catalog reads with (planning reads further catalog rows through it). */
+    Connection connection() {
+        return connection;
     }
 
     /**
      * The root table: {@code tb_<entity>} when the view reads it; else the only base table holding the
      * key column; else, among several, the one that contains the keys of a sample of the view's rows.
      */
-    Optional<BaseTable> root(Tview t) throws SQLException {
+    public Optional<BaseTable> root(Tview t) throws SQLException {
         String entity = t.table().entity();
         for (BaseTable b : t.baseTables()) {
             if (b.name().name().equals("tb_" + entity)) {
@@ -199,27 +168,6 @@ public final class TviewCatalog {
             }
         }
         return candidates.stream().findFirst();
-    }
-
-    private record ForeignKeyEdge(TableName from, String fromColumn, TableName to, String toColumn, String type) {
-    }
-
-    private List<ForeignKeyEdge> foreignKeys() throws SQLException {
-        String sql = "SELECT fn.nspname, f.relname, fa.attname, tn.nspname, tt.relname, ta.attname, "
-                + "format_type(ta.atttypid, ta.atttypmod) FROM pg_constraint k "
-                + "JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace "
-                + "JOIN pg_class tt ON tt.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = tt.relnamespace "
-                + "JOIN pg_attribute fa ON fa.attrelid = k.conrelid AND fa.attnum = k.conkey[1] "
-                + "JOIN pg_attribute ta ON ta.attrelid = k.confrelid AND ta.attnum = k.confkey[1] "
-                + "WHERE k.contype = 'f' AND array_length(k.conkey, 1) = 1 ORDER BY 1, 2, 3";
-        List<ForeignKeyEdge> out = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new ForeignKeyEdge(new TableName(rs.getString(1), rs.getString(2)), rs.getString(3),
-                        new TableName(rs.getString(4), rs.getString(5)), rs.getString(6), rs.getString(7)));
-            }
-        }
-        return out;
     }
 
     private Map<String, String> columns(TableName rel, boolean skipGenerated) throws SQLException {
@@ -282,28 +230,6 @@ public final class TviewCatalog {
                 return rs.next();
             }
         }
-    }
-
-    /** Tables a view reads, following nested views through pg_rewrite / pg_depend. */
-    private List<TableName> baseTables(TableName view) throws SQLException {
-        String sql = "WITH RECURSIVE deps(oid) AS ("
-                + " SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?"
-                + " UNION SELECT d.refobjid FROM deps JOIN pg_rewrite r ON r.ev_class = deps.oid"
-                + " JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid"
-                + " AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> deps.oid)"
-                + " SELECT n.nspname, c.relname FROM deps JOIN pg_class c ON c.oid = deps.oid"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') ORDER BY 1, 2";
-        List<TableName> out = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, view.schema());
-            ps.setString(2, view.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new TableName(rs.getString(1), rs.getString(2)));
-                }
-            }
-        }
-        return out;
     }
 
     private BaseTable baseTable(TableName name) throws SQLException {

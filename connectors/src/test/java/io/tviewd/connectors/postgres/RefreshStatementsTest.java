@@ -83,15 +83,36 @@ class RefreshStatementsTest {
         assertThat(RefreshStatements.lookupKeys(t, new KeyMapping.Lineage(TB_POST, "pk_post", "pk_post", "bigint")))
                 .isEqualTo("SELECT t.\"id\"::text FROM \"public\".\"tv_post\" t WHERE t.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])");
         TableName tbComment = new TableName("public", "tb_comment");
-        assertThat(RefreshStatements.lookupKeys(t,
-                new KeyMapping.ForeignKey(tbComment, "fk_post", TB_POST, "pk_post", "bigint", "id", true)))
-                .isEqualTo("SELECT r.\"id\"::text FROM \"public\".\"tb_post\" r WHERE r.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])");
+        assertThat(RefreshStatements.lookupKeys(t, new KeyMapping.Path(tbComment, "fk_post", "bigint",
+                List.of(new KeyMapping.Hop(TB_POST, "pk_post", null)), "id", "child")))
+                .isEqualTo("SELECT DISTINCT t1.\"id\"::text FROM \"public\".\"tb_post\" t1 WHERE t1.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])");
         TableName tbUser = new TableName("public", "tb_user");
-        assertThat(RefreshStatements.lookupKeys(t,
-                new KeyMapping.ForeignKey(tbUser, "pk_user", TB_POST, "fk_author", "bigint", "id", false)))
-                .isEqualTo("SELECT r.\"id\"::text FROM \"public\".\"tb_post\" r WHERE r.\"fk_author\" = ANY(CAST(? AS text[])::bigint[])");
+        assertThat(RefreshStatements.lookupKeys(t, new KeyMapping.Path(tbUser, "pk_user", "bigint",
+                List.of(new KeyMapping.Hop(TB_POST, "fk_author", null)), "id", "parent")))
+                .isEqualTo("SELECT DISTINCT t1.\"id\"::text FROM \"public\".\"tb_post\" t1 WHERE t1.\"fk_author\" = ANY(CAST(? AS text[])::bigint[])");
         assertThatThrownBy(() -> RefreshStatements.lookupKeys(t, new KeyMapping.Direct(TB_POST, "id")))
                 .hasMessageContaining("root");
+    }
+
+    @Test
+    void lookupKeys_multiHopPath_joinsEveryHopOnItsColumns() {
+        // tb_tag.pk_tag <- tb_post_tag.fk_tag, tb_post_tag.fk_post -> tb_post.pk_post (junction table)
+        TableName tbTag = new TableName("public", "tb_tag");
+        TableName tbPostTag = new TableName("public", "tb_post_tag");
+        KeyMapping.Path p = new KeyMapping.Path(tbTag, "pk_tag", "bigint", List.of(
+                new KeyMapping.Hop(tbPostTag, "fk_tag", "fk_post"), new KeyMapping.Hop(TB_POST, "pk_post", null)), "id", "multi-hop");
+        assertThat(RefreshStatements.lookupKeys(tvPost(), p)).isEqualTo("SELECT DISTINCT t2.\"id\"::text FROM \"public\".\"tb_post_tag\" t1 "
+                + "JOIN \"public\".\"tb_post\" t2 ON t1.\"fk_post\" = t2.\"pk_post\" WHERE t1.\"fk_tag\" = ANY(CAST(? AS text[])::bigint[])");
+        assertThat(p.describe()).isEqualTo("tb_tag.pk_tag → tb_post_tag.fk_tag / fk_post → tb_post.pk_post");
+    }
+
+    @Test
+    void lookupKeys_explicitMapping_bindsEveryValuesPlaceholder() {
+        KeyMapping.Explicit e = new KeyMapping.Explicit(TB_POST, "fk_author", "bigint",
+                "SELECT id FROM tb_post WHERE fk_author = ANY(:values) OR fk_editor = ANY(:values)");
+        assertThat(RefreshStatements.lookupKeys(tvPost(), e)).isEqualTo("SELECT k::text FROM (SELECT id FROM tb_post WHERE "
+                + "fk_author = ANY(CAST(? AS text[])::bigint[]) OR fk_editor = ANY(CAST(? AS text[])::bigint[])) AS explicit_keys(k)");
+        assertThat(RefreshStatements.lookupParameterCount(e)).isEqualTo(2);
     }
 
     @Test
