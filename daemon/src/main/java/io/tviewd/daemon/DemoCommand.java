@@ -18,7 +18,7 @@ import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.TviewComparison;
 import io.tviewd.daemon.demo.BlogSchema;
-import io.tviewd.daemon.demo.BlogWorkload;
+import io.tviewd.daemon.demo.SqlWorkload;
 import io.tviewd.daemon.demo.EmbeddedDatabase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -113,10 +113,10 @@ final class DemoCommand implements Callable<Integer> {
             daemon.stopped().whenComplete((v, e) -> signals.release());
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writeErrors = new AtomicLong();
-            List<BlogWorkload> workloads = new ArrayList<>();
+            List<SqlWorkload> workloads = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
-                BlogWorkload w = new BlogWorkload(sessions.open("tviewd-demo-writer-" + i), 42 + i);
+                SqlWorkload w = SqlWorkload.blog(sessions.open("tviewd-demo-writer-" + i), 42 + i);
                 workloads.add(w);
                 Thread t = new Thread(() -> write(w, (double) rate / writers, stop, writeErrors), "demo-writer-" + i);
                 threads.add(t);
@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 elapsed = System.nanoTime() - start;
                 RefreshPipeline p = daemon.pipeline();
-                long writes = workloads.stream().mapToLong(BlogWorkload::writes).sum();
+                long writes = workloads.stream().mapToLong(SqlWorkload::writes).sum();
                 System.out.printf("[%4ds] writes %5d/s  changes %5d/s  rows refreshed %5d/s  lag %4d ms%n",
                         elapsed / 1_000_000_000, writes - lastWrites, p.changesConsumed() - lastChanges,
                         p.rowsRefreshed() - lastRows, Math.max(0, p.lagMillis()));
@@ -152,28 +152,28 @@ final class DemoCommand implements Callable<Integer> {
             for (Thread t : threads) {
                 t.join();
             }
-            for (BlogWorkload w : workloads) {
+            for (SqlWorkload w : workloads) {
                 w.connection().close();
             }
             if (daemon.stopped().isCompletedExceptionally()) {
                 System.err.println("tviewd demo: CDC stopped: " + RunCommand.rootMessage(daemon.stopped()));
                 return Main.EXIT_FAILURE;
             }
-            long writes = workloads.stream().mapToLong(BlogWorkload::writes).sum();
+            long writes = workloads.stream().mapToLong(SqlWorkload::writes).sum();
             System.out.printf("Writers stopped after %d writes (%d rejected as conflicts between writers). Waiting for tviews to converge …%n",
                     writes, writeErrors.get());
             return converge(sessions, daemon);
         }
     }
 
-    private static void write(BlogWorkload w, double perSecond, AtomicBoolean stop, AtomicLong errors) {
+    private static void write(SqlWorkload w, double perSecond, AtomicBoolean stop, AtomicLong errors) {
         long intervalNanos = (long) (1_000_000_000L / perSecond);
         long next = System.nanoTime();
         while (!stop.get()) {
             try {
                 w.step();
             } catch (SQLException e) {
-                if (!BlogWorkload.isExpectedConflict(e)) {
+                if (!SqlWorkload.isExpectedConflict(e)) {
                     System.err.println("demo writer stopped: " + e.getMessage());
                     return;
                 }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.tviewd.config.DatabaseConfig;
-import io.tviewd.daemon.demo.BlogWorkload;
+import io.tviewd.daemon.demo.SqlWorkload;
 
 /** Runs the blog workload on several concurrent writers for a fixed number of operations each. */
 public final class Workloads {
@@ -33,6 +33,11 @@ public final class Workloads {
      * @return committed operations
      */
     public static long run(DatabaseConfig db, long seed, int writers, int ops) throws Exception {
+        return run(db, seed, writers, ops, SqlWorkload.BLOG);
+    }
+
+    /** Like {@link #run(DatabaseConfig, long, int, int)} with another operation list. */
+    public static long run(DatabaseConfig db, long seed, int writers, int ops, List<SqlWorkload.Op> operations) throws Exception {
         AtomicLong committed = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = new ArrayList<>();
@@ -40,12 +45,12 @@ public final class Workloads {
             long writerSeed = seed * 31 + w;
             Thread t = new Thread(() -> {
                 try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password().reveal())) {
-                    BlogWorkload workload = new BlogWorkload(c, writerSeed);
+                    SqlWorkload workload = new SqlWorkload(c, writerSeed, operations);
                     for (int i = 0; i < ops; i++) {
                         try {
                             workload.step();
                         } catch (SQLException e) {
-                            if (!BlogWorkload.isExpectedConflict(e)) {
+                            if (!SqlWorkload.isExpectedConflict(e)) {
                                 throw e;
                             }
                         }

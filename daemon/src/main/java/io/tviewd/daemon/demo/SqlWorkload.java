@@ -10,17 +10,18 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A random stream of writes to the blog's tb_ tables: inserts, updates (including moving comments
- * and posts to another parent), deletes, renames of users that many documents embed, and multi-row
- * statements. Operation choice is seeded; the rows each operation picks are chosen by SQL
- * {@code random()} seeded per connection, so a single writer replays the same workload.
+ * A random stream of writes: each step runs one operation picked by weight. Operation choice is
+ * seeded; the rows each operation picks are chosen by SQL {@code random()} seeded per connection,
+ * so a single writer replays the same workload. {@link #blog} writes the demo's blog tables:
+ * inserts, updates (including moving comments and posts to another parent), deletes, renames of
+ * users that many documents embed, and multi-row statements.
  *
  * <p>One instance per writer thread; each owns its connection (autocommit).
  */
-public final class BlogWorkload {
+public final class SqlWorkload {
 
-    /** An operation: its SQL and relative weight. */
-    private record Op(String name, String sql, int weight) {
+    /** An operation: a name, its SQL (one statement, one transaction) and relative weight. */
+    public record Op(String name, String sql, int weight) {
     }
 
     private static final String PICK_USER =
@@ -30,7 +31,8 @@ public final class BlogWorkload {
     private static final String PICK_COMMENT =
             "(SELECT pk_comment FROM tb_comment WHERE pk_comment >= (SELECT floor(random() * max(pk_comment))::bigint FROM tb_comment) ORDER BY pk_comment LIMIT 1)";
 
-    private static final List<Op> OPS = List.of(
+    /** The blog's operations. */
+    public static final List<Op> BLOG = List.of(
             new Op("insert post", "INSERT INTO tb_post (identifier, fk_author, title, body) SELECT 'post-' || gen_random_uuid(), "
                     + PICK_USER + ", 'New post ' || md5(random()::text), 'body' WHERE EXISTS (SELECT 1 FROM tb_user)", 15),
             new Op("update post", "UPDATE tb_post SET title = 'Title ' || md5(random()::text), published = random() < 0.5, "
@@ -50,13 +52,20 @@ public final class BlogWorkload {
                     + "FROM gen_random_uuid() u", 3),
             new Op("delete user", "DELETE FROM tb_user WHERE pk_user = " + PICK_USER + " AND (SELECT count(*) FROM tb_user) > 50", 1));
 
+    private final List<Op> ops;
     private final Connection connection;
     private final Random random;
     private final List<PreparedStatement> statements = new ArrayList<>();
     private final int totalWeight;
     private final AtomicLong writes = new AtomicLong();
 
-    public BlogWorkload(Connection connection, long seed) throws SQLException {
+    /** A writer of the demo's blog workload. */
+    public static SqlWorkload blog(Connection connection, long seed) throws SQLException {
+        return new SqlWorkload(connection, seed, BLOG);
+    }
+
+    public SqlWorkload(Connection connection, long seed, List<Op> ops) throws SQLException {
+        this.ops = List.copyOf(ops);
         this.connection = connection;
         this.random = new Random(seed);
         connection.setAutoCommit(true);
@@ -64,7 +73,7 @@ public final class BlogWorkload {
             s.execute("SELECT setseed(" + (((seed % 1000) + 1000) % 1000) / 1000.0 + ")");
         }
         int w = 0;
-        for (Op op : OPS) {
+        for (Op op : this.ops) {
             statements.add(connection.prepareStatement(op.sql()));
             w += op.weight();
         }
@@ -83,8 +92,8 @@ public final class BlogWorkload {
     /** Runs one random operation (one committed transaction). */
     public void step() throws SQLException {
         int r = random.nextInt(totalWeight);
-        for (int i = 0; i < OPS.size(); i++) {
-            r -= OPS.get(i).weight();
+        for (int i = 0; i < ops.size(); i++) {
+            r -= ops.get(i).weight();
             if (r < 0) {
                 statements.get(i).executeUpdate();
                 writes.incrementAndGet();
