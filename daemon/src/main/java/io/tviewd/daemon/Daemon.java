@@ -3,7 +3,6 @@ package io.tviewd.daemon;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,12 +19,10 @@ import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.debezium.DebeziumChangeSource;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
-import io.tviewd.connectors.postgres.RefreshPlanner;
 import io.tviewd.connectors.postgres.Refresher;
 import io.tviewd.connectors.postgres.ReplicationSetup;
 import io.tviewd.connectors.postgres.StateSchema;
-import io.tviewd.connectors.postgres.Tview;
-import io.tviewd.connectors.postgres.TviewCatalog;
+import io.tviewd.connectors.postgres.TviewPlans;
 import io.vertx.core.Vertx;
 
 /**
@@ -74,30 +71,19 @@ public final class Daemon implements AutoCloseable {
             ReplicationSetup setup = new ReplicationSetup(c);
             setup.requireLogicalDecoding();
             StateSchema.install(c);
-            TviewCatalog catalog = new TviewCatalog(c);
-            TviewCatalog.Discovery discovery = catalog.discover(config.discovery(), config.tviews());
-            Map<String, String> refusedNow = new LinkedHashMap<>(discovery.refused());
-            RefreshPlanner planner = new RefreshPlanner(catalog, config.refresh(), config.tviews(),
-                    config.discovery().schemas().get(0));
-            for (Tview t : discovery.tviews()) {
-                try {
-                    RefreshPlan plan = planner.plan(t);
-                    plan.warnings().forEach(w -> LOG.warn("Tview {}: {}", t.name(), w));
-                    plans.add(plan);
-                } catch (TviewCatalog.CatalogException e) {
-                    refusedNow.put(t.table().toString(), e.getMessage());
-                }
-            }
-            plans = withoutRefusedDependencies(plans, refusedNow);
-            refused = refusedNow;
+            TviewPlans read = TviewPlans.read(c, config);
+            refused = read.refused();
             refused.forEach((t, why) -> LOG.error("Tview {} refused: {}", t, why));
-            plans.forEach(p -> tables.addAll(p.mappings().keySet()));
+            for (RefreshPlan plan : read.plans()) {
+                plan.warnings().forEach(w -> LOG.warn("Tview {}: {}", plan.tview().name(), w));
+            }
+            plans.addAll(read.plans());
+            tables.addAll(read.mappedTables());
             if (plans.isEmpty()) {
                 throw new IllegalStateException("No tviews to maintain: found no tv_<entity>/v_<entity> or ta_<entity>/va_<entity> "
                         + "pairs in schemas " + config.discovery().schemas() + " and none declared under `tviews`"
                         + (refused.isEmpty() ? "" : " (refused: " + refused + ")"));
             }
-            plans = TopologicalOrder.sort(plans);
             Set<TableName> published = new TreeSet<>(tables);
             published.add(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA));
             boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), published);
@@ -131,28 +117,6 @@ public final class Daemon implements AutoCloseable {
         state = State.RUNNING;
         LOG.info("tviewd running: {} tviews, {} base tables, HTTP on http://{}:{}", plans.size(), tables.size(),
                 config.http().host(), httpPort);
-    }
-
-    /** A tview that reads a refused tview cannot be kept correct: refuse it too, naming the cause. */
-    private static List<RefreshPlan> withoutRefusedDependencies(List<RefreshPlan> plans, Map<String, String> refused) {
-        List<RefreshPlan> kept = new ArrayList<>(plans);
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (RefreshPlan p : List.copyOf(kept)) {
-                for (TableName dep : p.tview().dependsOn()) {
-                    boolean depKept = kept.stream().anyMatch(k -> k.tview().table().equals(dep));
-                    if (!depKept) {
-                        refused.put(p.tview().table().toString(), "Tview " + p.tview().table() + " reads tview " + dep
-                                + ", which is refused or not maintained");
-                        kept.remove(p);
-                        changed = true;
-                        break;
-                    }
-                }
-            }
-        }
-        return kept;
     }
 
     public State state() {

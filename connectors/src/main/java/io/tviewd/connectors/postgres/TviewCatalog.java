@@ -121,7 +121,8 @@ public final class TviewCatalog {
         }
         ViewClosure closure = ViewClosure.of(connection, view, tviewSources);
         if (closure.dependsOn().contains(table)) {
-            throw new CatalogException("Tview " + table + " reads itself through its source view " + view);
+            throw new CatalogException("Tview dependency cycle: " + table + " reads itself through its source view " + view
+                    + " (tviews on the cycle: " + closure.dependsOn() + ")");
         }
         List<BaseTable> bases = new ArrayList<>();
         for (TableName base : closure.baseTables()) {

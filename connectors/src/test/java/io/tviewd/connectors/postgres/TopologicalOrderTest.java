@@ -1,4 +1,4 @@
-package io.tviewd.daemon;
+package io.tviewd.connectors.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,8 +10,6 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.tviewd.connectors.TableName;
-import io.tviewd.connectors.postgres.RefreshPlan;
-import io.tviewd.connectors.postgres.Tview;
 
 class TopologicalOrderTest {
 

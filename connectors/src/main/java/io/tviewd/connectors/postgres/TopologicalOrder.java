@@ -1,4 +1,4 @@
-package io.tviewd.daemon;
+package io.tviewd.connectors.postgres;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,10 +8,19 @@ import java.util.Map;
 import java.util.Set;
 
 import io.tviewd.connectors.TableName;
-import io.tviewd.connectors.postgres.RefreshPlan;
 
 /** Orders plans so that a tview comes after every tview its source view reads; refuses cycles. */
 final class TopologicalOrder {
+
+    /** Tviews that read each other in a circle: none of them can be refreshed after the others. */
+    static final class CycleException extends IllegalStateException {
+        final List<TableName> members;
+
+        CycleException(String message, List<TableName> members) {
+            super(message);
+            this.members = members;
+        }
+    }
 
     private TopologicalOrder() {
     }
@@ -37,7 +46,7 @@ final class TopologicalOrder {
             List<String> cycle = new ArrayList<>();
             path.forEach(n -> cycle.add(n.toString()));
             cycle.add(t.toString());
-            throw new IllegalStateException("Tview dependency cycle: " + String.join(" -> ", cycle));
+            throw new CycleException("Tview dependency cycle: " + String.join(" -> ", cycle), List.copyOf(path));
         }
         for (TableName dep : p.tview().dependsOn()) {
             RefreshPlan d = byTable.get(dep);
