@@ -25,7 +25,7 @@ CREATE TABLE tb_comment (
     fk_user    bigint NOT NULL REFERENCES tb_user (pk_user) ON DELETE CASCADE,
     body       text NOT NULL
 );
-CREATE INDEX ON tb_comment (fk_post);
+CREATE INDEX tb_comment_fk_post_idx ON tb_comment (fk_post);
 CREATE INDEX ON tb_comment (fk_user);
 CREATE TABLE tb_tag (
     pk_tag     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -25,20 +25,29 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        TviewdConfig cfg = loadForDatabase(config);
+        return cfg == null ? Main.EXIT_CONFIG : runUntilSignal(cfg);
+    }
+
+    /**
+     * Loads the configuration of a command that works on an existing database; prints the report and
+     * returns null when it is invalid or names no database.
+     */
+    static TviewdConfig loadForDatabase(Path file) {
         TviewdConfig cfg;
         try {
-            cfg = ConfigLoader.load(config, System.getenv());
+            cfg = ConfigLoader.load(file, System.getenv());
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
-            return Main.EXIT_CONFIG;
+            return null;
         }
         if (cfg.database().isEmbedded()) {
-            System.err.println("Invalid configuration (1 problem):\n  - Missing value for 'database.url': `run` needs "
+            System.err.println("Invalid configuration (1 problem):\n  - Missing value for 'database.url': this command needs "
                     + "the JDBC URL of an existing PostgreSQL (set database.url or TVIEWD_DATABASE_URL); "
                     + "`tviewd demo` runs on an embedded one");
-            return Main.EXIT_CONFIG;
+            return null;
         }
-        return runUntilSignal(cfg);
+        return cfg;
     }
 
     /** Starts a daemon and keeps it running until a signal or until CDC dies. Shared with {@code demo}. */
