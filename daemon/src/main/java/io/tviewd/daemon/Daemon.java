@@ -76,6 +76,7 @@ public final class Daemon implements AutoCloseable {
             refused.forEach((t, why) -> LOG.error("Tview {} refused: {}", t, why));
             for (RefreshPlan plan : read.plans()) {
                 plan.warnings().forEach(w -> LOG.warn("Tview {}: {}", plan.tview().name(), w));
+                metrics.plan(plan);
             }
             plans.addAll(read.plans());
             tables.addAll(read.mappedTables());
@@ -147,6 +148,10 @@ public final class Daemon implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    public PostgresSessions sessions() {
+        return sessions;
     }
 
     public TviewdConfig config() {

@@ -37,6 +37,16 @@ public final class DaemonMetrics {
         return registry.scrape();
     }
 
+    /** One gauge per (tview, base table, mapping kind) of the refresh plan, value 1: the plan as metrics. */
+    void plan(io.tviewd.connectors.postgres.RefreshPlan plan) {
+        plan.mappings().forEach((table, mappings) -> mappings.stream().map(m -> m.kind()).distinct().forEach(kind ->
+                Gauge.builder("tviewd.tview.mapping", () -> 1).description("Key mappings of the refresh plan, by base table and kind")
+                        .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", kind).register(registry)));
+        plan.unmapped().forEach(table -> Gauge.builder("tviewd.tview.mapping", () -> 1)
+                .description("Key mappings of the refresh plan, by base table and kind")
+                .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", "unmapped").register(registry));
+    }
+
     void changesConsumed(TableName table, int n) {
         Counter.builder("tviewd.cdc.changes").description("Base-table changes consumed from the change stream")
                 .tag("table", table.toString()).register(registry).increment(n);

@@ -21,6 +21,7 @@ import io.vertx.ext.web.RoutingContext;
  *   <li>{@code GET /health/ready} — 200 when the database answers and CDC is streaming, else 503; named checks</li>
  *   <li>{@code GET /metrics} — Prometheus text format</li>
  *   <li>{@code GET /api/v1/tviews}, {@code GET /api/v1/tviews/{name}} — plan, mode, last refresh, last error, counters</li>
+ *   <li>{@code POST /api/v1/tviews/{name}/verify[?repair=true]} — chunked comparison with the view (bearer token)</li>
  * </ul>
  */
 public final class HttpVerticle extends VerticleBase {
@@ -46,6 +47,7 @@ public final class HttpVerticle extends VerticleBase {
                 .end(daemon.metrics().scrape()));
         router.get("/api/v1/tviews").handler(this::list);
         router.get("/api/v1/tviews/:name").handler(this::one);
+        router.post("/api/v1/tviews/:name/verify").handler(this::verify);
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
                 .requestHandler(router)
                 .listen()
@@ -102,6 +104,45 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     private void one(RoutingContext ctx) {
+        TviewStatus s = find(ctx);
+        if (s != null) {
+            json(ctx, 200, s.toJson());
+        }
+    }
+
+    private void verify(RoutingContext ctx) {
+        if (!authorized(ctx)) {
+            return;
+        }
+        TviewStatus s = find(ctx);
+        if (s == null) {
+            return;
+        }
+        boolean repair = "true".equals(ctx.request().getParam("repair"));
+        vertx.executeBlocking(() -> TviewMaintenance.verify(daemon.sessions(), daemon.config().refresh(), s.plan().tview(), repair,
+                        1000, checked -> { }))
+                .onSuccess(v -> json(ctx, 200, v.toJson()))
+                .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "verify of " + s.name() + " failed: " + e.getMessage())));
+    }
+
+    /** Mutating endpoints need {@code Authorization: Bearer <http.token>}; without a configured token they are off. */
+    private boolean authorized(RoutingContext ctx) {
+        if (config.token().isEmpty()) {
+            json(ctx, 403, new JsonObject().put("error", "mutating endpoints are disabled: set http.token (TVIEWD_HTTP_TOKEN)"));
+            return false;
+        }
+        String header = ctx.request().getHeader("Authorization");
+        byte[] expected = ("Bearer " + config.token().reveal()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (header == null || !java.security.MessageDigest.isEqual(expected, header.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            json(ctx, 401, new JsonObject().put("error", "missing or wrong bearer token (Authorization: Bearer <http.token>)"));
+            return false;
+        }
+        return true;
+    }
+
+    /** The tview named in the path, or null after answering 404. */
+    private TviewStatus find(RoutingContext ctx) {
         String name = ctx.pathParam("name");
         Map<String, TviewStatus> all = daemon.pipeline().status();
         TviewStatus s = all.get(name);
@@ -110,9 +151,8 @@ public final class HttpVerticle extends VerticleBase {
         }
         if (s == null) {
             json(ctx, 404, new JsonObject().put("error", "No tview named '" + name + "'; known: " + String.join(", ", all.keySet())));
-            return;
         }
-        json(ctx, 200, s.toJson());
+        return s;
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

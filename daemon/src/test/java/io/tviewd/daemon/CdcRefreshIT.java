@@ -158,7 +158,9 @@ class CdcRefreshIT {
                     .contains("tviewd_refresh_rows_total{mode=\"cdc\",outcome=\"written\",tview=\"tv_post\"}")
                     .contains("tviewd_refresh_rows_total{mode=\"cdc\",outcome=\"unchanged\",tview=\"tv_user\"}")
                     .contains("tviewd_refresh_duration_seconds_bucket{mode=\"cdc\",tview=\"ta_post\"")
-                    .contains("tviewd_cdc_lag_milliseconds");
+                    .contains("tviewd_cdc_lag_milliseconds")
+                    .contains("tviewd_tview_mapping{kind=\"parent\",table=\"public.tb_user\",tview=\"tv_post\"} 1.0")
+                    .contains("tviewd_tview_keys_mapped_total{table=\"public.tb_post\",tview=\"tv_post\"}");
         });
 
         HttpResponse<String> list = Http.get(port, "/api/v1/tviews");
@@ -177,6 +179,9 @@ class CdcRefreshIT {
         assertThat(taPost.getJsonObject("counters").getLong("rowsWritten")).isPositive();
         assertThat(taPost.getJsonArray("baseTables").stream().map(o -> ((JsonObject) o).getString("table")))
                 .containsExactlyInAnyOrder("public.tb_post", "public.tb_user", "public.tb_comment");
+
+        assertThat(VerifyPopulateIT.post(port, "/api/v1/tviews/tv_post/verify", "anything").statusCode())
+                .as("mutating endpoints are off without http.token").isEqualTo(403);
 
         HttpResponse<String> missing = Http.get(port, "/api/v1/tviews/tv_nope");
         assertThat(missing.statusCode()).isEqualTo(404);

@@ -5,9 +5,7 @@ import static io.tviewd.daemon.support.Sql.session;
 import static io.tviewd.daemon.support.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.support.Cli;
 import io.tviewd.daemon.support.TestDatabase;
 
 /** {@code tviewd check}: the read-only preflight report and its exit code. */
@@ -42,7 +41,7 @@ class CheckIT {
         Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
                 + "\"\ncdc:\n  slot-name: check_slot\n  publication-name: check_pub\n");
 
-        Result first = check(cfg);
+        Cli.Result first = check(cfg);
         assertThat(first.code()).as(first.out()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(first.out())
                 .contains("OK    wal_level = logical")
@@ -65,23 +64,12 @@ class CheckIT {
             assertThat(text(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = 'check_pub'")).isEqualTo("0");
             exec(c, "ALTER TABLE tb_box REPLICA IDENTITY FULL; ALTER TABLE tb_box_item REPLICA IDENTITY FULL");
         }
-        Result second = check(cfg);
+        Cli.Result second = check(cfg);
         assertThat(second.code()).as(second.out()).isEqualTo(Main.EXIT_OK);
         assertThat(second.out()).contains("OK    tview public.tv_box").contains("Ready for CDC refresh.");
     }
 
-    private record Result(int code, String out) {
-    }
-
-    private static Result check(Path cfg) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute("check", "--config", cfg.toString());
-            return new Result(code, out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(old);
-        }
+    private static Cli.Result check(Path cfg) {
+        return Cli.run("check", "--config", cfg.toString());
     }
 }

@@ -2,30 +2,19 @@ package io.tviewd.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.tviewd.daemon.support.Cli;
+
 /** The CLI's answers to bad input: exit code 2 and a report naming key, value and rule; no stack trace. */
 class CommandLineTest {
 
-    private record Result(int code, String err) {
-    }
-
-    private static Result run(String... args) {
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Result(Main.execute(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(oldErr);
-        }
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
@@ -40,7 +29,7 @@ class CommandLineTest {
                 htpp:
                   port: 1
                 """);
-        Result r = run("run", "--config", cfg.toString());
+        Cli.Result r = run("run", "--config", cfg.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_CONFIG);
         assertThat(r.err())
                 .contains("Invalid configuration (3 problems):")
@@ -55,14 +44,14 @@ class CommandLineTest {
     void run_withoutDatabaseUrl_exits2NamingTheKey(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("empty.yaml");
         Files.writeString(cfg, "http:\n  port: 0\n");
-        Result r = run("run", "--config", cfg.toString());
+        Cli.Result r = run("run", "--config", cfg.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_CONFIG);
         assertThat(r.err()).contains("Missing value for 'database.url'").contains("TVIEWD_DATABASE_URL");
     }
 
     @Test
     void run_missingConfigFile_exits2NamingTheFile() {
-        Result r = run("run", "--config", "/nonexistent/tviewd.yaml");
+        Cli.Result r = run("run", "--config", "/nonexistent/tviewd.yaml");
         assertThat(r.code()).isEqualTo(Main.EXIT_CONFIG);
         assertThat(r.err()).contains("Config file '/nonexistent/tviewd.yaml' does not exist");
     }
@@ -71,21 +60,21 @@ class CommandLineTest {
     void run_unreachableDatabase_exits1WithAClearMessage(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("unreachable.yaml");
         Files.writeString(cfg, "database:\n  url: jdbc:postgresql://127.0.0.1:1/app\nhttp:\n  port: 0\n");
-        Result r = run("run", "--config", cfg.toString());
+        Cli.Result r = run("run", "--config", cfg.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(r.err()).contains("tviewd: ").contains("127.0.0.1:1").doesNotContain("\tat ");
     }
 
     @Test
     void demo_badOptions_exit2WithEveryProblem() {
-        Result r = run("demo", "--duration", "soon", "--rate", "0");
+        Cli.Result r = run("demo", "--duration", "soon", "--rate", "0");
         assertThat(r.code()).isEqualTo(Main.EXIT_CONFIG);
         assertThat(r.err()).contains("Invalid value 'soon' for '--duration': expected a duration like 10ms, 5s, 2m or PT0.01S");
     }
 
     @Test
     void noCommand_exits2WithUsage() {
-        Result r = run();
+        Cli.Result r = run();
         assertThat(r.code()).isEqualTo(Main.EXIT_CONFIG);
         assertThat(r.err()).contains("Missing command").contains("Usage: tviewd");
     }

@@ -2,29 +2,19 @@ package io.tviewd.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-
 import org.junit.jupiter.api.Test;
+
+import io.tviewd.daemon.support.Cli;
 
 /** The main job, as the README runs it: {@code demo --duration} on its own embedded PostgreSQL. */
 class DemoIT {
 
     @Test
     void demo_withDuration_runsWorkloadAndExitsZeroWhenTviewsEqualViews() {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute("demo", "--duration", "8s", "--port", "0", "--rate", "300");
-        } finally {
-            System.setOut(oldOut);
-        }
-        String console = out.toString(StandardCharsets.UTF_8);
+        Cli.Result r = Cli.run("demo", "--duration", "8s", "--port", "0", "--rate", "300");
+        String console = r.out();
         System.out.println(console);
-        assertThat(code).as("exit code; console:\n%s", console).isZero();
+        assertThat(r.code()).as("exit code; console:\n%s", console).isZero();
         assertThat(console)
                 .contains("Starting embedded PostgreSQL 17")
                 .containsPattern("\\[ +\\d+s\\] writes +\\d+/s  changes +\\d+/s  rows refreshed +\\d+/s  lag +\\d+ ms")

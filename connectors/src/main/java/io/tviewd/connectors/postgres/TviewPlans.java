@@ -72,6 +72,11 @@ public record TviewPlans(List<RefreshPlan> plans, Map<String, String> refused) {
         return kept;
     }
 
+    /** The plan of the tview named {@code tv_post} (public schema) or {@code schema.tv_post}. */
+    public java.util.Optional<RefreshPlan> find(String name) {
+        return plans.stream().filter(p -> p.tview().name().equals(name) || p.tview().table().toString().equals(name)).findFirst();
+    }
+
     /** Base tables the plans map (the publication's content, besides the heartbeat table). */
     public java.util.Set<TableName> mappedTables() {
         java.util.Set<TableName> out = new java.util.TreeSet<>();

@@ -1,0 +1,58 @@
+package io.tviewd.daemon;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+import io.tviewd.config.RefreshConfig;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.RefreshRequest;
+import io.tviewd.connectors.postgres.RefreshResult;
+import io.tviewd.connectors.postgres.Refresher;
+import io.tviewd.connectors.postgres.Tview;
+import io.tviewd.connectors.postgres.TviewVerifier;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Verify (with optional repair) as one operation shared by the CLI and the HTTP API. Blocking; uses
+ * its own sessions, never the CDC pipeline's.
+ */
+final class TviewMaintenance {
+
+    /** Verify outcome plus how many keys a repair refreshed. */
+    record Verified(TviewVerifier.Report report, long repaired) {
+        JsonObject toJson() {
+            TviewVerifier.Report r = report;
+            return new JsonObject().put("tview", r.tview().name()).put("keysChecked", r.keysChecked())
+                    .put("drift", r.drift()).put("missing", r.missing()).put("extra", r.extra()).put("differing", r.differing())
+                    .put("missingSample", new JsonArray(r.missingSample())).put("extraSample", new JsonArray(r.extraSample()))
+                    .put("differingSample", new JsonArray(r.differingSample())).put("repaired", repaired);
+        }
+    }
+
+    private TviewMaintenance() {
+    }
+
+    static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
+                           LongConsumer progress) throws SQLException {
+        AtomicLong repaired = new AtomicLong();
+        try (Connection c = sessions.open("tviewd-verify", config.statementTimeout());
+             Refresher refresher = new Refresher(sessions, config)) {
+            TviewVerifier.Report report = TviewVerifier.verify(c, t, chunkSize, (diff, checked) -> {
+                if (repair && !diff.isEmpty()) {
+                    RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff)))).get(0);
+                    if (r.failed()) {
+                        throw new SQLException(r.error());
+                    }
+                    repaired.addAndGet(diff.size());
+                }
+                progress.accept(checked);
+            });
+            return new Verified(report, repaired.get());
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.tviewd.daemon;
+
+import static io.tviewd.daemon.support.Sql.exec;
+import static io.tviewd.daemon.support.Sql.session;
+import static io.tviewd.daemon.support.Sql.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.support.BlogDatabase;
+import io.tviewd.daemon.support.Cli;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Tviews;
+import io.vertx.core.json.JsonObject;
+
+/** {@code populate} and {@code verify [--repair]} from the CLI, and verify through the API. */
+class VerifyPopulateIT {
+
+    @Test
+    void populateThenVerify_findsEveryKindOfDrift_andRepairsExactlyIt(@TempDir Path dir) throws Exception {
+        DatabaseConfig db = BlogDatabase.create("verify", 30, 120, 200);
+        Path cfg = config(dir, db);
+
+        Cli.Result populated = Cli.run("populate", "tv_post", "--chunk-size", "25", "--config", cfg.toString());
+        assertThat(populated.code()).as(populated.err()).isZero();
+        assertThat(populated.out()).contains("[##############################] 100% 120/120 rows")
+                .contains("tv_post populated from public.v_post: 120 rows visited, 120 written, 0 deleted");
+        assertThat(Tviews.drift(db)).doesNotContainKey("tv_post");
+
+        try (Connection c = session(db)) {
+            exec(c, "DELETE FROM tv_post WHERE id IN (SELECT id FROM tv_post ORDER BY id LIMIT 3)");
+            exec(c, "UPDATE tv_post SET data = data || '{\"title\": \"tampered\"}' WHERE id IN (SELECT id FROM tv_post ORDER BY id DESC LIMIT 2)");
+            exec(c, "INSERT INTO tv_post (id, pk_post, identifier, data) VALUES ('ffffffff-ffff-ffff-ffff-ffffffffffff', -1, 'ghost', '{}')");
+        }
+        Cli.Result found = Cli.run("verify", "tv_post", "--chunk-size", "7", "--config", cfg.toString());
+        assertThat(found.code()).as(found.out() + found.err()).isEqualTo(Main.EXIT_DRIFT);
+        assertThat(found.out()).contains("tv_post: 118 keys checked; missing 3 ")
+                .contains(", extra 1 [ffffffff-ffff-ffff-ffff-ffffffffffff], differing 2 ")
+                .contains("run `tviewd verify tv_post --repair`");
+
+        Cli.Result repaired = Cli.run("verify", "tv_post", "--repair", "--chunk-size", "7", "--config", cfg.toString());
+        assertThat(repaired.code()).isZero();
+        assertThat(repaired.out()).contains("Repaired 6 keys.");
+        Cli.Result clean = Cli.run("verify", "tv_post", "--config", cfg.toString());
+        assertThat(clean.code()).isZero();
+        assertThat(clean.out()).contains("No drift: tv_post equals public.v_post.");
+
+        // a rebuild over a tview with stale and extra rows
+        try (Connection c = session(db)) {
+            exec(c, "UPDATE tv_post SET data = '{}'");
+            exec(c, "INSERT INTO tv_post (id, pk_post, identifier, data) VALUES ('eeeeeeee-ffff-ffff-ffff-ffffffffffff', -2, 'ghost2', '{}')");
+        }
+        Cli.Result rebuilt = Cli.run("populate", "tv_post", "--chunk-size", "50", "--config", cfg.toString());
+        assertThat(rebuilt.out()).contains("120 rows visited, 120 written, 1 deleted");
+        assertThat(Tviews.drift(db)).doesNotContainKey("tv_post");
+    }
+
+    @Test
+    void verify_unknownTview_namesTheKnownOnes(@TempDir Path dir) throws Exception {
+        DatabaseConfig db = BlogDatabase.create("verify_unknown", 5, 5, 5);
+        Cli.Result r = Cli.run("verify", "tv_nope", "--config", config(dir, db).toString());
+        assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(r.err()).contains("no tview named 'tv_nope'").contains("tv_post");
+    }
+
+    @Test
+    void verifyEndpoint_needsTheBearerToken_andRepairs() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("verify_api", 20, 60, 60);
+        try (Daemon daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "verify_api", "TVIEWD_HTTP_TOKEN", "s3cret"))) {
+            daemon.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+            try (Connection c = session(db)) {
+                exec(c, "UPDATE tv_post SET data = '{}' WHERE id = (SELECT id FROM tv_post ORDER BY id LIMIT 1)");
+            }
+            String path = "/api/v1/tviews/tv_post/verify";
+            assertThat(post(daemon.httpPort(), path, null).statusCode()).isEqualTo(401);
+            assertThat(post(daemon.httpPort(), path, "wrong").statusCode()).isEqualTo(401);
+
+            HttpResponse<String> check = post(daemon.httpPort(), path, "s3cret");
+            assertThat(check.statusCode()).isEqualTo(200);
+            JsonObject report = new JsonObject(check.body());
+            assertThat(report.getLong("differing")).isEqualTo(1);
+            assertThat(report.getBoolean("drift")).isTrue();
+            assertThat(report.getLong("repaired")).isZero();
+
+            HttpResponse<String> repair = post(daemon.httpPort(), path + "?repair=true", "s3cret");
+            assertThat(new JsonObject(repair.body()).getLong("repaired")).isEqualTo(1);
+            assertThat(new JsonObject(post(daemon.httpPort(), path, "s3cret").body()).getBoolean("drift")).isFalse();
+            try (Connection c = session(db)) {
+                assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE data = '{}'")).isEqualTo("0");
+            }
+            assertThat(post(daemon.httpPort(), "/api/v1/tviews/tv_nope/verify", "s3cret").statusCode()).isEqualTo(404);
+        }
+    }
+
+    static HttpResponse<String> post(int port, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Path config(Path dir, DatabaseConfig db) throws Exception {
+        Path cfg = dir.resolve("tviewd.yaml");
+        Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal() + "\"\n");
+        return cfg;
+    }
+}
