@@ -96,6 +96,21 @@ class CdcRefreshIT {
     }
 
     @Test
+    void unchangedToastedColumn_isNeverWrittenAsAPlaceholder() throws Exception {
+        try (Connection c = session(db)) {
+            // ~64 kB of incompressible text: stored out of line (TOAST), and left unchanged by the next update
+            exec(c, "UPDATE tb_post SET body = (SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 2000)) "
+                    + "WHERE pk_post = 3");
+            exec(c, "UPDATE tb_post SET title = 'toast' WHERE pk_post = 3");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    "toast".equals(text(c, "SELECT t.data->>'title' FROM tv_post t JOIN tb_post p USING (id) WHERE p.pk_post = 3")));
+            assertThat(text(c, "SELECT length(t.data->>'body')::text FROM tv_post t JOIN tb_post p USING (id) WHERE p.pk_post = 3"))
+                    .isEqualTo("64000");
+            assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE data::text LIKE '%unavailable%'")).isEqualTo("0");
+        }
+    }
+
+    @Test
     void unchangedContent_isNotRewritten() throws Exception {
         try (Connection c = session(db)) {
             String postId = text(c, "SELECT id::text FROM tb_post ORDER BY pk_post LIMIT 1");
