@@ -48,6 +48,11 @@ class DiscoveryAndQuarantineIT {
                     CREATE VIEW v_gauge AS SELECT id, jsonb_build_object('inverse', 100 / (reading - 13)) AS data FROM tb_gauge;
                     CREATE TABLE tv_gauge (id uuid PRIMARY KEY, data jsonb NOT NULL);
                     INSERT INTO tb_gauge (reading) VALUES (1), (2);
+                    -- two tviews whose views read each other: a dependency cycle
+                    CREATE TABLE tv_ping (id uuid PRIMARY KEY, data jsonb);
+                    CREATE TABLE tv_pong (id uuid PRIMARY KEY, data jsonb);
+                    CREATE VIEW v_ping AS SELECT id, data FROM tv_pong;
+                    CREATE VIEW v_pong AS SELECT id, data FROM tv_ping;
                     """);
         }
         var config = ConfigLoader.loadYaml("""
@@ -87,6 +92,14 @@ class DiscoveryAndQuarantineIT {
         assertThat(list.getJsonObject("refused").getString("public.tv_nokey"))
                 .isEqualTo("Tview public.tv_nokey has no single-column primary key: add one (uuid id or bigint pk_nokey) "
                         + "or declare `key` for it under `tviews`");
+    }
+
+    @Test
+    void dependencyCycle_isRefusedNamingIt() throws Exception {
+        JsonObject refused = new JsonObject(Http.get(daemon.httpPort(), "/api/v1/tviews").body()).getJsonObject("refused");
+        assertThat(refused.getString("public.tv_ping")).startsWith("Tview dependency cycle: public.tv_ping reads itself")
+                .contains("public.tv_pong");
+        assertThat(refused.getString("public.tv_pong")).startsWith("Tview dependency cycle: public.tv_pong reads itself");
     }
 
     @Test
