@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * Health, metrics and API endpoints. Handlers never block the event loop: the database check runs
@@ -22,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
  *   <li>{@code GET /metrics} — Prometheus text format</li>
  *   <li>{@code GET /api/v1/tviews}, {@code GET /api/v1/tviews/{name}} — plan, mode, last refresh, last error, counters</li>
  *   <li>{@code POST /api/v1/tviews/{name}/verify[?repair=true]} — chunked comparison with the view (bearer token)</li>
+ *   <li>{@code POST /api/v1/tviews/{name}/refresh} — manual refresh of given keys or the whole tview (bearer token)</li>
  * </ul>
  */
 public final class HttpVerticle extends VerticleBase {
@@ -48,6 +50,7 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/api/v1/tviews").handler(this::list);
         router.get("/api/v1/tviews/:name").handler(this::one);
         router.post("/api/v1/tviews/:name/verify").handler(this::verify);
+        router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create().setBodyLimit(1 << 20)).handler(this::refresh);
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
                 .requestHandler(router)
                 .listen()
@@ -123,6 +126,37 @@ public final class HttpVerticle extends VerticleBase {
                         1000, checked -> { }))
                 .onSuccess(v -> json(ctx, 200, v.toJson()))
                 .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "verify of " + s.name() + " failed: " + e.getMessage())));
+    }
+
+    /** Manual refresh: body {@code {"keys": [...]}} recomputes those keys; no body or no keys refreshes the whole tview. */
+    private void refresh(RoutingContext ctx) {
+        if (!authorized(ctx)) {
+            return;
+        }
+        TviewStatus s = find(ctx);
+        if (s == null) {
+            return;
+        }
+        java.util.List<String> keys = null;
+        String body = ctx.body().asString();
+        if (body != null && !body.isBlank()) {
+            try {
+                JsonArray arr = new JsonObject(body).getJsonArray("keys");
+                if (arr != null) {
+                    keys = arr.stream().map(String::valueOf).toList();
+                }
+            } catch (RuntimeException e) {
+                json(ctx, 400, new JsonObject().put("error", "body must be JSON like {\"keys\": [\"<key>\", ...]}: " + e.getMessage()));
+                return;
+            }
+        }
+        java.util.List<String> requested = keys;
+        vertx.executeBlocking(() -> TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), s.plan(), requested))
+                .onSuccess(r -> json(ctx, r.failed() ? 500 : 200, r.failed() ? new JsonObject().put("error", r.error())
+                        : new JsonObject().put("tview", s.name()).put("full", r.full()).put("keys", r.keys())
+                        .put("written", r.written()).put("deleted", r.deleted()).put("unchanged", r.unchanged())
+                        .put("durationMs", r.nanos() / 1_000_000)))
+                .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "refresh of " + s.name() + " failed: " + e.getMessage())));
     }
 
     /** Mutating endpoints need {@code Authorization: Bearer <http.token>}; without a configured token they are off. */

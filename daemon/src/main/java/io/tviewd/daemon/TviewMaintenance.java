@@ -37,6 +37,17 @@ final class TviewMaintenance {
     private TviewMaintenance() {
     }
 
+    /**
+     * Manual refresh: recompute the given keys, or the whole tview when {@code keys} is null (a diff
+     * refresh: only rows that differ are written), in one transaction.
+     */
+    static RefreshResult refresh(PostgresSessions sessions, RefreshConfig config, io.tviewd.connectors.postgres.RefreshPlan plan,
+                                 List<String> keys) throws SQLException {
+        try (Refresher refresher = new Refresher(sessions, config)) {
+            return refresher.refresh(List.of(RefreshCommand.request(plan, keys))).get(0);
+        }
+    }
+
     static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
                            LongConsumer progress) throws SQLException {
         AtomicLong repaired = new AtomicLong();

@@ -68,6 +68,29 @@ class VerifyPopulateIT {
     }
 
     @Test
+    void manualRefresh_givenKeysOrWholeTview(@TempDir Path dir) throws Exception {
+        DatabaseConfig db = BlogDatabase.create("manual", 10, 30, 30);
+        Path cfg = config(dir, db);
+        assertThat(Cli.run("refresh", "tv_post", "--config", cfg.toString()).out())
+                .contains("tv_post refreshed (all rows): 30 keys recomputed, 30 written, 0 deleted, 0 unchanged");
+        String k1;
+        String k2;
+        try (Connection c = session(db)) {
+            k1 = text(c, "SELECT id::text FROM tv_post ORDER BY id LIMIT 1");
+            k2 = text(c, "SELECT id::text FROM tv_post ORDER BY id DESC LIMIT 1");
+            exec(c, "UPDATE tv_post SET data = '{}'");
+        }
+        Cli.Result some = Cli.run("refresh", "tv_post", "--keys", k1 + "," + k2, "--config", cfg.toString());
+        assertThat(some.code()).as(some.err()).isZero();
+        assertThat(some.out()).contains("tv_post refreshed: 2 keys recomputed, 2 written, 0 deleted, 0 unchanged");
+        try (Connection c = session(db)) {
+            assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE data = '{}'")).isEqualTo("28");
+        }
+        assertThat(Cli.run("refresh", "tv_post", "--config", cfg.toString()).out()).contains("28 written");
+        assertThat(Tviews.drift(db)).doesNotContainKey("tv_post");
+    }
+
+    @Test
     void verify_unknownTview_namesTheKnownOnes(@TempDir Path dir) throws Exception {
         DatabaseConfig db = BlogDatabase.create("verify_unknown", 5, 5, 5);
         Cli.Result r = Cli.run("verify", "tv_nope", "--config", config(dir, db).toString());
@@ -102,12 +125,30 @@ class VerifyPopulateIT {
                 assertThat(text(c, "SELECT count(*)::text FROM tv_post WHERE data = '{}'")).isEqualTo("0");
             }
             assertThat(post(daemon.httpPort(), "/api/v1/tviews/tv_nope/verify", "s3cret").statusCode()).isEqualTo(404);
+
+            // manual refresh through the API: given keys, then bad input
+            String key;
+            try (Connection c = session(db)) {
+                key = text(c, "SELECT id::text FROM tv_post ORDER BY id LIMIT 1");
+                exec(c, "UPDATE tv_post SET data = '{}' WHERE id = '" + key + "'");
+            }
+            HttpResponse<String> refreshed = post(daemon.httpPort(), "/api/v1/tviews/tv_post/refresh", "s3cret",
+                    "{\"keys\": [\"" + key + "\"]}");
+            assertThat(refreshed.statusCode()).as(refreshed.body()).isEqualTo(200);
+            assertThat(new JsonObject(refreshed.body()).getLong("written")).isEqualTo(1);
+            assertThat(post(daemon.httpPort(), "/api/v1/tviews/tv_post/refresh", "s3cret", "not json").statusCode()).isEqualTo(400);
+            assertThat(post(daemon.httpPort(), "/api/v1/tviews/tv_post/refresh", null, "{}").statusCode()).isEqualTo(401);
         }
     }
 
     static HttpResponse<String> post(int port, String path, String token) throws Exception {
+        return post(port, path, token, null);
+    }
+
+    static HttpResponse<String> post(int port, String path, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(30));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
