@@ -51,6 +51,11 @@ public final class ConfigKeys {
         define("refresh.replica-identity", KeyType.STRING, "enforce",
                 v -> java.util.Set.of("enforce", "warn").contains(v) ? null : "must be one of enforce, warn",
                 "`enforce` refuses a tview whose mapping needs old-image columns that a table's replica identity does not log (deletes and FK moves would be missed); `warn` only logs it.");
+        define("refresh.default-mode", KeyType.STRING, "cdc",
+                v -> java.util.Set.of("trigger", "scheduled", "cdc", "manual").contains(v) ? null : "must be one of trigger, scheduled, cdc, manual",
+                "Initial mode of tviews that declare none (`trigger`, `scheduled`, `cdc`, `manual`); the mode is then kept in tviewd.tview_mode.");
+        define("refresh.default-schedule", KeyType.DURATION, Duration.ofMinutes(1), durationBetween(Duration.ofMillis(100), Duration.ofDays(7)),
+                "Interval of `scheduled` tviews that declare no `schedule`.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
@@ -63,7 +68,7 @@ public final class ConfigKeys {
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
-                "Declared tviews or settings for discovered ones: list of {table, source-view, key, unmapped, mappings: [{table, column, sql}]}.");
+                "Declared tviews or settings for discovered ones: list of {table, source-view, key, mode, schedule, unmapped, mappings: [{table, column, sql}]}.");
     }
 
     private ConfigKeys() {

@@ -29,7 +29,7 @@ public final class ConfigLoader {
 
     /** Environment variables with the prefix that are not configuration keys but are allowed. */
     private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL");
-    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings");
+    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings", "mode", "schedule");
     private static final Set<String> MAPPING_FIELDS = Set.of("table", "column", "sql");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
 
@@ -147,7 +147,8 @@ public final class ConfigLoader {
                 new RefreshConfig((Integer) values.get("refresh.max-keys-per-statement"),
                         (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry"),
                         UnmappedPolicy.parse((String) values.get("refresh.unmapped-policy")),
-                        "enforce".equals(values.get("refresh.replica-identity"))),
+                        "enforce".equals(values.get("refresh.replica-identity")),
+                        RefreshMode.parse((String) values.get("refresh.default-mode")), (Duration) values.get("refresh.default-schedule")),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),
@@ -188,7 +189,7 @@ public final class ConfigLoader {
             String at = "tviews[" + i + "]";
             if (!(list.get(i) instanceof Map<?, ?> entry)) {
                 problems.add("Invalid value '" + list.get(i) + "' for '" + at
-                        + "': expected a mapping with keys table, source-view, key, unmapped, mappings");
+                        + "': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, mappings");
                 continue;
             }
             unknownFields(entry, TVIEW_FIELDS, at, problems);
@@ -205,9 +206,28 @@ public final class ConfigLoader {
                 }
             }
             List<MappingDeclaration> mappings = parseMappings(entry.get("mappings"), at + ".mappings", problems);
+            RefreshMode mode = null;
+            if (entry.get("mode") != null) {
+                try {
+                    mode = RefreshMode.parse(entry.get("mode").toString());
+                } catch (IllegalArgumentException e) {
+                    problems.add("Invalid value '" + entry.get("mode") + "' for '" + at + ".mode': must be one of trigger, scheduled, cdc, manual");
+                }
+            }
+            Duration schedule = null;
+            if (entry.get("schedule") != null) {
+                try {
+                    schedule = KeyType.parseDuration(entry.get("schedule").toString().trim());
+                    if (schedule.compareTo(Duration.ofMillis(100)) < 0) {
+                        problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': must be at least 100ms");
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': expected " + KeyType.DURATION.rule());
+                }
+            }
             if (table != null) {
                 out.add(new TviewDeclaration(table, Optional.ofNullable(view), Optional.ofNullable(key),
-                        Optional.ofNullable(policy), mappings));
+                        Optional.ofNullable(policy), mappings, Optional.ofNullable(mode), Optional.ofNullable(schedule)));
             }
         }
         return out;

@@ -6,8 +6,11 @@ import java.time.Duration;
  * How refresh statements are shaped and how unusual tviews are treated.
  *
  * @param unmappedPolicy default policy for base tables with no derivable key mapping
+ * @param defaultMode initial mode of tviews that do not declare one
+ * @param defaultSchedule interval of scheduled tviews that do not declare one
  * @param enforceReplicaIdentity refuse tviews whose mappings need old-image columns the table's replica identity does not log
  */
 public record RefreshConfig(int maxKeysPerStatement, Duration statementTimeout, Duration quarantineRetry,
-                            UnmappedPolicy unmappedPolicy, boolean enforceReplicaIdentity) {
+                            UnmappedPolicy unmappedPolicy, boolean enforceReplicaIdentity, RefreshMode defaultMode,
+                            Duration defaultSchedule) {
 }

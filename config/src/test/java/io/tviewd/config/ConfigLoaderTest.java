@@ -158,9 +158,9 @@ class ConfigLoaderTest {
                 """, Map.of()));
         assertThat(e.problems()).containsExactly(
                 "Missing value for 'tviews[1].table': expected a table or view name like public.tv_post",
-                "Unknown key 'tviews[2].colour': expected one of key, mappings, source-view, table, unmapped",
+                "Unknown key 'tviews[2].colour': expected one of key, mappings, mode, schedule, source-view, table, unmapped",
                 "Invalid value 'TV Bad' for 'tviews[2].table': expected a lower-case name, optionally schema-qualified (schema.name)",
-                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key, unmapped, mappings");
+                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, mappings");
     }
 
     @Test
@@ -185,6 +185,31 @@ class ConfigLoaderTest {
         assertThat(d.mappings()).containsExactly(new MappingDeclaration("tb_tag", "pk_tag",
                 "SELECT p.id FROM tb_post p JOIN tb_post_tag pt USING (pk_post) WHERE pt.fk_tag = ANY(:values)"));
         assertThat(ConfigLoader.load(null, Map.of()).refresh().unmappedPolicy()).isEqualTo(UnmappedPolicy.ERROR);
+        assertThat(ConfigLoader.load(null, Map.of()).refresh().defaultMode()).isEqualTo(RefreshMode.CDC);
+    }
+
+    @Test
+    void parse_tviewModes() {
+        TviewdConfig c = ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_post
+                    mode: trigger
+                  - table: tv_user
+                    mode: scheduled
+                    schedule: 30s
+                """, Map.of());
+        assertThat(c.tviews().get(0).mode()).contains(RefreshMode.TRIGGER);
+        assertThat(c.tviews().get(1).mode()).contains(RefreshMode.SCHEDULED);
+        assertThat(c.tviews().get(1).schedule()).contains(java.time.Duration.ofSeconds(30));
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_post
+                    mode: sometimes
+                    schedule: often
+                """, Map.of()));
+        assertThat(e.problems()).containsExactly(
+                "Invalid value 'sometimes' for 'tviews[0].mode': must be one of trigger, scheduled, cdc, manual",
+                "Invalid value 'often' for 'tviews[0].schedule': expected a duration like 10ms, 5s, 2m or PT0.01S");
     }
 
     @Test

@@ -48,6 +48,7 @@ public final class Daemon implements AutoCloseable {
     private Refresher refresher;
     private RefreshPipeline pipeline;
     private ChangeSource source;
+    private ScheduledRefresher scheduled;
     private Map<String, String> refused = Map.of();
     private CompletableFuture<Void> stopped = new CompletableFuture<>();
     private int httpPort = -1;
@@ -67,19 +68,23 @@ public final class Daemon implements AutoCloseable {
         List<RefreshPlan> plans = new ArrayList<>();
         boolean reconcile;
         Set<TableName> tables = new TreeSet<>();
+        ModeSetup.Result modes;
         try (Connection c = sessions.open("tviewd-setup")) {
             ReplicationSetup setup = new ReplicationSetup(c);
             setup.requireLogicalDecoding();
             StateSchema.install(c);
             TviewPlans read = TviewPlans.read(c, config);
-            refused = read.refused();
+            modes = ModeSetup.apply(c, read.plans(), config);
+            Map<String, String> allRefused = new java.util.LinkedHashMap<>(read.refused());
+            allRefused.putAll(modes.refused());
+            refused = allRefused;
             refused.forEach((t, why) -> LOG.error("Tview {} refused: {}", t, why));
-            for (RefreshPlan plan : read.plans()) {
+            for (RefreshPlan plan : modes.plans()) {
                 plan.warnings().forEach(w -> LOG.warn("Tview {}: {}", plan.tview().name(), w));
-                metrics.plan(plan);
+                metrics.plan(plan, modes.modeNames().get(plan.tview().name()));
             }
-            plans.addAll(read.plans());
-            tables.addAll(read.mappedTables());
+            plans.addAll(modes.plans());
+            tables.addAll(modes.cdcTables());
             if (plans.isEmpty()) {
                 throw new IllegalStateException("No tviews to maintain: found no tv_<entity>/v_<entity> or ta_<entity>/va_<entity> "
                         + "pairs in schemas " + config.discovery().schemas() + " and none declared under `tviews`"
@@ -96,12 +101,21 @@ public final class Daemon implements AutoCloseable {
             reconcile = slotCreated || publicationChanged;
         }
         refresher = new Refresher(sessions, config.refresh());
-        pipeline = new RefreshPipeline(plans, refresher, metrics, Retry.standard(), config.refresh().quarantineRetry());
+        pipeline = new RefreshPipeline(plans, modes.modeNames(), refresher, metrics, Retry.standard(),
+                config.refresh().quarantineRetry());
         if (reconcile) {
             long t0 = System.nanoTime();
             pipeline.reconcileAll();
-            LOG.info("Reconciled {} tviews with their views in {} ms (new slot or publication change)", plans.size(),
+            LOG.info("Reconciled the cdc tviews with their views in {} ms (new slot or publication change)",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+        for (RefreshPlan p : modes.triggersInstalledNow()) {
+            // the triggers cover every write from their installation on; one full refresh covers what came before
+            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.RefreshRequest.full(p.tview()))), "trigger");
+        }
+        scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline);
+        for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
+            scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }
         source = new DebeziumChangeSource(config.database(), config.cdc());
         stopped = source.start(tables, pipeline);
@@ -165,6 +179,9 @@ public final class Daemon implements AutoCloseable {
         }
         State before = state;
         state = State.STOPPING;
+        if (scheduled != null) {
+            scheduled.close();
+        }
         if (source != null) {
             source.close();
         }

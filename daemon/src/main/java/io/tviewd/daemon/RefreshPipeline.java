@@ -51,16 +51,26 @@ public final class RefreshPipeline implements ChangeHandler {
     private volatile long lagMillis = -1;
     private long nextQuarantineRetry;
 
-    public RefreshPipeline(List<RefreshPlan> plans, Refresher refresher, DaemonMetrics metrics, Retry retry,
-                           Duration quarantineRetry) {
+    /**
+     * @param plans every maintained tview in refresh order; only those whose mode is {@code cdc} are
+     *              refreshed from changes, the others only get a status entry
+     * @param modes mode name of each tview (by tview name); absent means {@code cdc}
+     */
+    public RefreshPipeline(List<RefreshPlan> plans, Map<String, String> modes, Refresher refresher, DaemonMetrics metrics,
+                           Retry retry, Duration quarantineRetry) {
         this.refresher = refresher;
         this.quarantineRetry = quarantineRetry;
-        this.mapper = new KeyMapper(plans);
+        this.mapper = new KeyMapper(plans.stream().filter(p -> MODE.equals(modes.getOrDefault(p.tview().name(), MODE))).toList());
         this.metrics = metrics;
         this.retry = retry;
         for (RefreshPlan p : plans) {
-            status.put(p.tview().name(), new TviewStatus(p, MODE));
+            status.put(p.tview().name(), new TviewStatus(p, modes.getOrDefault(p.tview().name(), MODE)));
         }
+    }
+
+    /** The pipeline's own convenience for all-cdc setups (tests). */
+    public RefreshPipeline(List<RefreshPlan> plans, Refresher refresher, DaemonMetrics metrics, Retry retry, Duration quarantineRetry) {
+        this(plans, Map.of(), refresher, metrics, retry, quarantineRetry);
     }
 
     /** Status of every tview, by name, in refresh order. */
@@ -126,7 +136,12 @@ public final class RefreshPipeline implements ChangeHandler {
     public void reconcileAll() throws Exception {
         List<RefreshRequest> requests = new ArrayList<>();
         for (TviewStatus s : status.values()) {
-            requests.add(RefreshRequest.full(s.plan().tview()));
+            if (MODE.equals(s.mode())) {
+                requests.add(RefreshRequest.full(s.plan().tview()));
+            }
+        }
+        if (requests.isEmpty()) {
+            return;
         }
         List<RefreshResult> results = retry.call("reconcile of " + requests.size() + " tviews",
                 () -> refresher.refresh(requests), e -> e instanceof SQLException s && Refresher.isRetriable(s));
@@ -134,7 +149,8 @@ public final class RefreshPipeline implements ChangeHandler {
     }
 
     private List<RefreshRequest> withQuarantineRetries(List<RefreshRequest> requests) {
-        List<Tview> quarantined = status.values().stream().filter(TviewStatus::quarantined).map(s -> s.plan().tview()).toList();
+        List<Tview> quarantined = status.values().stream().filter(s -> s.quarantined() && MODE.equals(s.mode()))
+                .map(s -> s.plan().tview()).toList();
         if (quarantined.isEmpty()) {
             return requests;
         }
@@ -150,6 +166,9 @@ public final class RefreshPipeline implements ChangeHandler {
             // keep refresh order: quarantined tviews go where their plan puts them
             List<RefreshRequest> ordered = new ArrayList<>();
             for (TviewStatus s : status.values()) {
+                if (!MODE.equals(s.mode())) {
+                    continue;
+                }
                 Tview t = s.plan().tview();
                 if (quarantined.contains(t)) {
                     ordered.add(RefreshRequest.full(t));
@@ -162,37 +181,48 @@ public final class RefreshPipeline implements ChangeHandler {
         return out;
     }
 
+    /** Records results of refreshes driven elsewhere (scheduled runs) in the same status and metrics. */
+    void recordExternal(List<RefreshResult> results, String mode) {
+        for (RefreshResult r : results) {
+            metrics.refreshed(r, mode);
+            apply(status.get(r.tview().name()), r, Instant.now());
+        }
+    }
+
     private void record(List<RefreshResult> results) {
         Instant now = Instant.now();
         for (RefreshResult r : results) {
-            TviewStatus s = status.get(r.tview().name());
             metrics.refreshed(r, MODE);
-            if (r.failed()) {
-                s.failures.incrementAndGet();
-                if (!s.quarantined) {
-                    LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a full refresh is retried every {} ms",
-                            s.name(), r.error(), quarantineRetry.toMillis());
-                }
-                s.quarantined = true;
-                s.lastError = r.error();
-                s.lastErrorAt = now;
-                continue;
-            }
-            if (s.quarantined) {
-                LOG.info("Tview {} recovered: full refresh succeeded", s.name());
-                s.quarantined = false;
-            }
-            s.batches.incrementAndGet();
-            s.keysRecomputed.addAndGet(r.keys());
-            s.rowsWritten.addAndGet(r.written());
-            s.rowsDeleted.addAndGet(r.deleted());
-            s.noopSkipped.addAndGet(r.unchanged());
-            if (r.full()) {
-                s.fullRefreshes.incrementAndGet();
-            }
-            s.lastRefreshAt = now;
-            s.lastRefreshMillis = r.nanos() / 1_000_000;
-            rowsRefreshed.addAndGet(r.written() + r.deleted());
+            apply(status.get(r.tview().name()), r, now);
         }
+    }
+
+    private void apply(TviewStatus s, RefreshResult r, Instant now) {
+        if (r.failed()) {
+            s.failures.incrementAndGet();
+            if (!s.quarantined) {
+                LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a full refresh is retried every {} ms",
+                        s.name(), r.error(), quarantineRetry.toMillis());
+            }
+            s.quarantined = true;
+            s.lastError = r.error();
+            s.lastErrorAt = now;
+            return;
+        }
+        if (s.quarantined) {
+            LOG.info("Tview {} recovered: full refresh succeeded", s.name());
+            s.quarantined = false;
+        }
+        s.batches.incrementAndGet();
+        s.keysRecomputed.addAndGet(r.keys());
+        s.rowsWritten.addAndGet(r.written());
+        s.rowsDeleted.addAndGet(r.deleted());
+        s.noopSkipped.addAndGet(r.unchanged());
+        if (r.full()) {
+            s.fullRefreshes.incrementAndGet();
+        }
+        s.lastRefreshAt = now;
+        s.lastRefreshMillis = r.nanos() / 1_000_000;
+        rowsRefreshed.addAndGet(r.written() + r.deleted());
     }
 }

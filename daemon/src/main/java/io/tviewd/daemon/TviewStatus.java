@@ -35,6 +35,12 @@ public final class TviewStatus {
     volatile String lastError;
     volatile Instant lastErrorAt;
     volatile boolean quarantined;
+    /** Scheduled mode only: interval, next run, last run's duration, rows changed and outcome. */
+    volatile java.time.Duration schedule;
+    volatile Instant nextRunAt;
+    volatile long lastRunMillis = -1;
+    volatile long lastRunRowsChanged = -1;
+    volatile String lastRunOutcome;
 
     public TviewStatus(RefreshPlan plan, String mode) {
         this.plan = plan;
@@ -43,6 +49,10 @@ public final class TviewStatus {
 
     public RefreshPlan plan() {
         return plan;
+    }
+
+    public String mode() {
+        return mode;
     }
 
     public String name() {
@@ -91,6 +101,12 @@ public final class TviewStatus {
                 .put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString())
                 .put("quarantined", quarantined)
                 .put("warnings", new JsonArray(plan.warnings()))
+                .put("schedule", schedule == null ? null : new JsonObject()
+                        .put("intervalMs", schedule.toMillis())
+                        .put("nextRunAt", nextRunAt == null ? null : nextRunAt.toString())
+                        .put("lastRunDurationMs", lastRunMillis < 0 ? null : lastRunMillis)
+                        .put("lastRunRowsChanged", lastRunRowsChanged < 0 ? null : lastRunRowsChanged)
+                        .put("lastRunOutcome", lastRunOutcome))
                 .put("counters", new JsonObject()
                         .put("batches", batches.get())
                         .put("recomputes", keysRecomputed.get())

@@ -60,6 +60,7 @@ class PropagationIT {
     @Test
     void plan_derivesEveryMappingKindFromTheCatalog() {
         Map<String, String> tvPost = kinds("tv_post");
+        // v_post reads tb_post once: no root → root paths
         assertThat(tvPost).containsEntry("tb_post", "lineage,root")
                 // fk_post, and (over-approximating) commenter → posts they authored: every path is kept
                 .containsEntry("tb_comment", "child,multi-hop")
@@ -68,7 +69,8 @@ class PropagationIT {
                 // the author (role-named fk_author) and the commenters' names
                 .containsEntry("tb_user", "multi-hop,parent");
         Map<String, String> tvUser = kinds("tv_user");
-        assertThat(tvUser).containsEntry("tb_user", "lineage,root")
+        // a commenter's rename reaches the users whose posts (embedded via tv_post) carry the comment
+        assertThat(tvUser).containsEntry("tb_user", "lineage,multi-hop,root")
                 .containsEntry("tb_tag", "multi-hop")
                 .containsKeys("tb_post", "tb_comment", "tb_post_tag");
         assertThat(daemon.pipeline().status().get("tv_user").plan().tview().dependsOn())

@@ -59,6 +59,8 @@ public final class DebeziumChangeSource implements ChangeSource {
     });
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile boolean streaming;
+    /** Released once the engine's task started or the engine ended; {@link #close} waits for it. */
+    private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     /** True while the stream is between a transaction's BEGIN and END (engine threads only, one at a time). */
     private boolean inTransaction;
@@ -75,19 +77,21 @@ public final class DebeziumChangeSource implements ChangeSource {
                 .using(props)
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
-                    public void taskStarted() {
+                    public void pollingStarted() {
                         streaming = true;
+                        settled.countDown();
                         LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
                                 cdc.publicationName(), tables.size());
                     }
 
                     @Override
-                    public void taskStopped() {
+                    public void pollingStopped() {
                         streaming = false;
                     }
                 })
                 .using((success, message, error) -> {
                     streaming = false;
+                    settled.countDown();
                     if (success) {
                         done.complete(null);
                     } else {
@@ -255,6 +259,14 @@ public final class DebeziumChangeSource implements ChangeSource {
     public void close() {
         DebeziumEngine<?> e = engine;
         if (e != null) {
+            try {
+                // closing an engine that is still starting fails its start-up; let it finish first
+                if (!settled.await(30, TimeUnit.SECONDS)) {
+                    LOG.warn("CDC engine did not finish starting within 30 s; closing it anyway");
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 e.close();
             } catch (java.io.IOException ex) {

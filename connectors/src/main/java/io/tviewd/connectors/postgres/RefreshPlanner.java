@@ -78,6 +78,12 @@ public final class RefreshPlanner {
             BaseTable root = rootTable.get();
             if (!explicitTables.contains(root.name())) {
                 mappings.computeIfAbsent(root.name(), k -> new ArrayList<>()).addAll(rootMappings(t, root));
+                if (root.hasColumn(t.keyColumn()) && closure.references().getOrDefault(root.name(), 0) > 1) {
+                    // the views read the root table more than once, so a root row can reach other root rows:
+                    // a user's name embedded, through tv_post, in the documents of the users whose posts they
+                    // commented on (tb_user ← tb_comment → tb_post → tb_user), or followers through a junction
+                    mappings.get(root.name()).addAll(paths(root.name(), root.name(), t.keyColumn(), closure));
+                }
             }
             if (root.hasColumn(t.keyColumn())) {
                 for (BaseTable b : t.baseTables()) {
@@ -165,7 +171,10 @@ public final class RefreshPlanner {
             } else {
                 continue;
             }
-            if (visited.contains(step.next())) {
+            if (!path.isEmpty() && path.get(path.size() - 1).edge().equals(e)) {
+                continue; // straight back over the same foreign key: leads where it came from
+            }
+            if (visited.contains(step.next()) && !step.next().equals(root)) {
                 continue;
             }
             path.add(step);

@@ -29,6 +29,7 @@ public final class StateSchema {
             s.execute("CREATE TABLE IF NOT EXISTS " + HEARTBEAT + " (id int PRIMARY KEY, beat_at timestamptz NOT NULL)");
             s.execute("COMMENT ON TABLE " + HEARTBEAT
                     + " IS 'tviewd: written by the CDC heartbeat so the replication slot advances on an idle database'");
+            ModeStore.install(c);
             s.execute("COMMENT ON TABLE " + OFFSETS
                     + " IS 'tviewd: CDC source offsets, advanced only after the refresh covering them committed'");
         }

@@ -25,8 +25,10 @@ import io.tviewd.connectors.TableName;
  * @param baseTables plain tables read, directly or underneath (other tviews excluded)
  * @param dependsOn tviews read, directly or underneath (refreshed first)
  * @param referencedColumns per base table, the columns some view in the closure references
+ * @param references per base table, how many times the views in the closure read it (range table entries)
  */
-public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn, Map<TableName, Set<String>> referencedColumns) {
+public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn, Map<TableName, Set<String>> referencedColumns,
+                          Map<TableName, Integer> references) {
 
     private static final String DEPENDENCIES = "SELECT DISTINCT n.nspname, c.relname, c.relkind, a.attname "
             + "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace "
@@ -37,14 +39,22 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
             + "LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0 "
             + "WHERE vn.nspname = ? AND v.relname = ?";
 
+    /** Relations a view's rules read, one row per range table entry (the stored rule's node tree). */
+    private static final String RANGE_TABLE = "SELECT n.nspname, c.relname, count(*) FROM pg_class v "
+            + "JOIN pg_namespace vn ON vn.oid = v.relnamespace JOIN pg_rewrite r ON r.ev_class = v.oid "
+            + "CROSS JOIN LATERAL regexp_matches(r.ev_action::text, ':rtekind 0 :relid (\\d+)', 'g') m "
+            + "JOIN pg_class c ON c.oid = m[1]::oid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "WHERE vn.nspname = ? AND v.relname = ? GROUP BY 1, 2";
+
     /** Walks everything {@code view} reads; {@code tviewSources} maps each tview to its source view. */
     public static ViewClosure of(Connection c, TableName view, Map<TableName, TableName> tviewSources) throws SQLException {
         Set<TableName> bases = new TreeSet<>();
         Set<TableName> tviews = new LinkedHashSet<>();
         Map<TableName, Set<String>> columns = new TreeMap<>();
+        Map<TableName, Integer> references = new TreeMap<>();
         Deque<TableName> todo = new ArrayDeque<>(List.of(view));
         Set<TableName> seen = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(DEPENDENCIES)) {
+        try (PreparedStatement ps = c.prepareStatement(DEPENDENCIES); PreparedStatement rt = c.prepareStatement(RANGE_TABLE)) {
             while (!todo.isEmpty()) {
                 TableName v = todo.pop();
                 if (!seen.add(v)) {
@@ -52,6 +62,13 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
                 }
                 ps.setString(1, v.schema());
                 ps.setString(2, v.name());
+                rt.setString(1, v.schema());
+                rt.setString(2, v.name());
+                try (ResultSet rs = rt.executeQuery()) {
+                    while (rs.next()) {
+                        references.merge(new TableName(rs.getString(1), rs.getString(2)), rs.getInt(3), Integer::sum);
+                    }
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         TableName dep = new TableName(rs.getString(1), rs.getString(2));
@@ -73,6 +90,6 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
                 }
             }
         }
-        return new ViewClosure(new ArrayList<>(bases), new ArrayList<>(tviews), columns);
+        return new ViewClosure(new ArrayList<>(bases), new ArrayList<>(tviews), columns, references);
     }
 }

@@ -1,0 +1,84 @@
+package io.tviewd.daemon;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tviewd.config.RefreshConfig;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.RefreshResult;
+import io.tviewd.connectors.postgres.Refresher;
+import io.tviewd.connectors.postgres.TviewPopulator;
+
+/**
+ * The driver of {@code scheduled} mode: every interval, a chunked diff refresh of the tview (keys in
+ * key order, one short transaction per chunk, only differing rows written, then rows the view no
+ * longer returns removed). One thread: runs never overlap, and the next run is scheduled from the end
+ * of the previous one. Results go to the tview's status and metrics with mode {@code scheduled}.
+ */
+final class ScheduledRefresher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduledRefresher.class);
+    static final String MODE = "scheduled";
+
+    private final PostgresSessions sessions;
+    private final RefreshConfig config;
+    private final RefreshPipeline pipeline;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tviewd-scheduled");
+        t.setDaemon(true);
+        return t;
+    });
+
+    ScheduledRefresher(PostgresSessions sessions, RefreshConfig config, RefreshPipeline pipeline) {
+        this.sessions = sessions;
+        this.config = config;
+        this.pipeline = pipeline;
+    }
+
+    /** Starts the schedule of one tview: a first run at once, then every {@code interval} after a run ends. */
+    void schedule(TviewStatus status, Duration interval) {
+        status.schedule = interval;
+        status.nextRunAt = Instant.now();
+        executor.scheduleWithFixedDelay(() -> run(status, interval), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run(TviewStatus status, Duration interval) {
+        long t0 = System.nanoTime();
+        try (Connection c = sessions.open("tviewd-scheduled", config.statementTimeout());
+             Refresher refresher = new Refresher(sessions, config)) {
+            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), 1000, (done, total) -> { });
+            long nanos = System.nanoTime() - t0;
+            pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, r.rows(), r.written(), r.deleted(),
+                    r.rows() - r.written(), nanos, null)), MODE);
+            status.lastRunRowsChanged = r.written() + r.deleted();
+            status.lastRunOutcome = "ok";
+        } catch (Exception e) {
+            long nanos = System.nanoTime() - t0;
+            String error = "scheduled refresh of " + status.plan().tview().table() + " failed: " + e.getMessage();
+            LOG.error("{}; next try in {} ms", error, interval.toMillis());
+            pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, 0, 0, 0, 0, nanos, error)), MODE);
+            status.lastRunOutcome = "failed: " + e.getMessage();
+        } finally {
+            status.lastRunMillis = (System.nanoTime() - t0) / 1_000_000;
+            status.nextRunAt = Instant.now().plus(interval);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.tviewd.daemon;
+
+import static io.tviewd.daemon.support.Sql.exec;
+import static io.tviewd.daemon.support.Sql.session;
+import static io.tviewd.daemon.support.Sql.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.postgres.TriggerInstaller;
+import io.tviewd.connectors.postgres.TviewPlans;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.PropagationWorkload;
+import io.tviewd.daemon.support.TestDatabase;
+import io.tviewd.daemon.support.Tviews;
+import io.tviewd.daemon.support.Workloads;
+
+/** Trigger mode: generated statement triggers keep every tview exact in the writers' own transactions. */
+class TriggerModeIT {
+
+    @Test
+    void triggerMode_passesTheDifferentialWorkload_withoutWaiting() throws Exception {
+        DatabaseConfig db = TestDatabase.get().createDatabase("trigger");
+        try (Connection c = session(db); InputStream schema = TriggerModeIT.class.getResourceAsStream("/propagation/schema.sql")) {
+            exec(c, new String(schema.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        var config = Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger", "TVIEWD_REFRESH_DEFAULT_MODE", "trigger");
+        try (Daemon daemon = new Daemon(config)) {
+            daemon.start();
+            assertThat(daemon.pipeline().status().values()).allMatch(s -> s.mode().equals("trigger"));
+            // populated at installation, before any write
+            assertThat(Tviews.drift(db)).isEmpty();
+        }
+        // the triggers work without the daemon: they run in the writers' transactions
+        long seed = Workloads.seed();
+        int ops = Workloads.opsPerWriter(300);
+        Workloads.run(db, seed, 3, ops, PropagationWorkload.OPS);
+        try (Connection c = session(db)) {
+            exec(c, "TRUNCATE tb_post_tag");
+            exec(c, "INSERT INTO tb_post_tag (fk_post, fk_tag) SELECT p.pk_post, t.pk_tag FROM tb_post p "
+                    + "JOIN tb_tag t ON (p.pk_post * 7 + t.pk_tag) % 97 = 0 ON CONFLICT DO NOTHING");
+        }
+        Workloads.run(db, seed + 1, 2, ops / 3, PropagationWorkload.OPS);
+        assertThat(Tviews.drift(db)).as("seed %d, %d ops per writer: no refresh lag in trigger mode", seed, ops).isEmpty();
+
+        // installation is idempotent and objects are named predictably
+        try (Connection c = session(db)) {
+            var plans = TviewPlans.read(c, config);
+            var tvPost = plans.find("tv_post").orElseThrow();
+            List<String> before = TriggerInstaller.installed(c, tvPost.tview());
+            assertThat(before).contains("public.tb_comment: tviewd_002_tv_post_ins", "public.tb_tag: tviewd_002_tv_post_trunc");
+            // (a fresh slot: the first one holds the workload's WAL, which a new start would have to read through)
+            exec(c, "SELECT pg_drop_replication_slot('trigger')");
+            try (Daemon again = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_again",
+                    "TVIEWD_REFRESH_DEFAULT_MODE", "trigger"))) {
+                again.start();
+            }
+            assertThat(TriggerInstaller.installed(c, tvPost.tview())).containsExactlyElementsOf(before);
+            assertThat(text(c, "SELECT count(*)::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "WHERE n.nspname = 'tviewd' AND p.proname = 'refresh_public_tv_post'")).isEqualTo("1");
+
+            // back to cdc: the triggers go away
+            exec(c, "UPDATE tviewd.tview_mode SET mode = 'cdc'");
+            try (Daemon cdc = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_to_cdc"))) {
+                cdc.start();
+            }
+            assertThat(TriggerInstaller.installed(c, tvPost.tview())).isEmpty();
+            assertThat(text(c, "SELECT count(*)::text FROM pg_trigger WHERE tgname LIKE 'tviewd%'")).isEqualTo("0");
+        }
+    }
+
+}
