@@ -1,0 +1,51 @@
+package io.tviewd.daemon;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.tviewd.config.RefreshMode;
+import io.tviewd.config.TviewdConfig;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.ModeStore;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.StateSchema;
+import io.tviewd.connectors.postgres.TriggerInstaller;
+import io.tviewd.connectors.postgres.TviewPlans;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tviewd status}: each tview's persisted mode (and schedule), key, source view and installed triggers. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show each tview's refresh mode, schedule, key, source view and trigger state, from the database.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        if (cfg == null) {
+            return Main.EXIT_CONFIG;
+        }
+        try (Connection c = new PostgresSessions(cfg.database()).open("tviewd-status")) {
+            StateSchema.install(c);
+            TviewPlans plans = TviewPlans.read(c, cfg);
+            Map<TableName, ModeStore.Mode> modes = ModeStore.sync(c, plans.plans(), cfg.refresh(), cfg.tviews(),
+                    cfg.discovery().schemas().get(0));
+            System.out.printf("%-24s %-10s %-10s %-14s %-24s %s%n", "TVIEW", "MODE", "SCHEDULE", "KEY", "SOURCE VIEW", "TRIGGERS");
+            for (RefreshPlan p : plans.plans()) {
+                ModeStore.Mode m = modes.get(p.tview().table());
+                System.out.printf("%-24s %-10s %-10s %-14s %-24s %d%n", p.tview().name(), m.mode().configName(),
+                        m.mode() == RefreshMode.SCHEDULED ? m.schedule().toMillis() + "ms" : "-",
+                        p.tview().keyColumn() + " " + p.tview().keyType(), p.tview().sourceView(),
+                        TriggerInstaller.installed(c, p.tview()).size());
+            }
+            plans.refused().forEach((t, why) -> System.out.printf("%-24s %-10s %s%n", t, "refused", why));
+            return Main.EXIT_OK;
+        }
+    }
+}
