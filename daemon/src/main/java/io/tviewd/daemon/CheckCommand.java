@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 
@@ -8,19 +7,19 @@ import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.Preflight;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code tviewd check --config FILE}: the read-only preflight report; exit 1 when something blocks CDC refresh. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Preflight: wal_level, slot, publication, and each tview's key, source view and refresh plan as SQL. Changes nothing.")
 final class CheckCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }

@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 
@@ -8,9 +7,9 @@ import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.Refresher;
-import io.tviewd.connectors.postgres.TviewPlans;
 import io.tviewd.connectors.postgres.TviewPopulator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,26 +24,23 @@ final class PopulateCommand implements Callable<Integer> {
     @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "1000", description = "Keys per chunk (default: ${DEFAULT-VALUE}).")
     int chunkSize;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }
-        if (chunkSize < 1 || chunkSize > 1_000_000) {
-            System.err.println("Invalid value '" + chunkSize + "' for '--chunk-size': must be between 1 and 1000000");
+        if (!DatabaseOptions.validChunkSize(chunkSize)) {
             return Main.EXIT_CONFIG;
         }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         try (Connection c = sessions.open("tviewd-populate", cfg.refresh().statementTimeout());
              Refresher refresher = new Refresher(sessions, cfg.refresh())) {
-            TviewPlans plans = TviewPlans.read(c, cfg);
-            RefreshPlan plan = plans.find(tview).orElse(null);
+            RefreshPlan plan = DatabaseOptions.find(c, cfg, tview);
             if (plan == null) {
-                System.err.println("tviewd: no tview named '" + tview + "'; known: " + plans.plans().stream().map(p -> p.tview().name()).toList());
                 return Main.EXIT_FAILURE;
             }
             long t0 = System.nanoTime();

@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,8 +11,8 @@ import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.RefreshRequest;
 import io.tviewd.connectors.postgres.RefreshResult;
-import io.tviewd.connectors.postgres.TviewPlans;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,24 +27,22 @@ final class RefreshCommand implements Callable<Integer> {
     @Option(names = "--keys", split = ",", paramLabel = "KEY", description = "Keys to recompute (comma-separated); default: the whole tview.")
     List<String> keys;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         RefreshPlan plan;
         try (Connection c = sessions.open("tviewd-refresh-cli")) {
-            TviewPlans plans = TviewPlans.read(c, cfg);
-            plan = plans.find(tview).orElse(null);
-            if (plan == null) {
-                System.err.println("tviewd: no tview named '" + tview + "'; known: " + plans.plans().stream().map(p -> p.tview().name()).toList());
-                return Main.EXIT_FAILURE;
-            }
+            plan = DatabaseOptions.find(c, cfg, tview);
+        }
+        if (plan == null) {
+            return Main.EXIT_FAILURE;
         }
         RefreshResult r = TviewMaintenance.refresh(sessions, cfg.refresh(), plan, keys);
         if (r.failed()) {

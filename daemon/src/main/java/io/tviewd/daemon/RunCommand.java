@@ -10,7 +10,7 @@ import io.tviewd.config.ConfigException;
 import io.tviewd.config.ConfigLoader;
 import io.tviewd.config.TviewdConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code tviewd run --config FILE}: the daemon against an existing PostgreSQL, until SIGTERM or Ctrl-C. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -19,13 +19,12 @@ final class RunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML configuration file; every key can also be set by a TVIEWD_* environment variable.")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         return cfg == null ? Main.EXIT_CONFIG : runUntilSignal(cfg);
     }
 

@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -15,19 +14,19 @@ import io.tviewd.connectors.postgres.StateSchema;
 import io.tviewd.connectors.postgres.TriggerInstaller;
 import io.tviewd.connectors.postgres.TviewPlans;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code tviewd status}: each tview's persisted mode (and schedule), key, source view and installed triggers. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show each tview's refresh mode, schedule, key, source view and trigger state, from the database.")
 final class StatusCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }

@@ -1,15 +1,14 @@
 package io.tviewd.daemon;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.concurrent.Callable;
 
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
-import io.tviewd.connectors.postgres.TviewPlans;
 import io.tviewd.connectors.postgres.TviewVerifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,30 +26,25 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "1000", description = "Keys per chunk (default: ${DEFAULT-VALUE}).")
     int chunkSize;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (TVIEWD_* variables also apply).")
-    Path config;
+    @Mixin
+    DatabaseOptions database;
 
     @Override
     public Integer call() throws Exception {
-        TviewdConfig cfg = RunCommand.loadForDatabase(config);
+        TviewdConfig cfg = database.load();
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }
-        if (chunkSize < 1 || chunkSize > 1_000_000) {
-            System.err.println("Invalid value '" + chunkSize + "' for '--chunk-size': must be between 1 and 1000000");
+        if (!DatabaseOptions.validChunkSize(chunkSize)) {
             return Main.EXIT_CONFIG;
         }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         RefreshPlan plan;
         try (Connection c = sessions.open("tviewd-verify")) {
-            TviewPlans plans = TviewPlans.read(c, cfg);
-            plan = plans.find(tview).orElse(null);
-            if (plan == null) {
-                System.err.println("tviewd: no tview named '" + tview + "'"
-                        + (plans.refused().containsKey(tview) ? " (refused: " + plans.refused().get(tview) + ")" : "")
-                        + "; known: " + plans.plans().stream().map(p -> p.tview().name()).toList());
-                return Main.EXIT_FAILURE;
-            }
+            plan = DatabaseOptions.find(c, cfg, tview);
+        }
+        if (plan == null) {
+            return Main.EXIT_FAILURE;
         }
         TviewMaintenance.Verified v = TviewMaintenance.verify(sessions, cfg.refresh(), plan.tview(), repair, chunkSize,
                 checked -> System.out.print("\rverifying " + tview + ": " + checked + " keys checked"));
