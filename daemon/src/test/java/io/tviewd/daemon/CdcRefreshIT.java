@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Tviews;
@@ -33,10 +34,8 @@ class CdcRefreshIT {
     @BeforeAll
     static void start() throws Exception {
         db = BlogDatabase.create("cdc", 50, 200, 400);
-        daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it",
+        daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "tviewd_cdc_it",
                 "TVIEWD_CDC_HEARTBEAT_INTERVAL", "1s"));
-        daemon.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
     }
 
     @AfterAll

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.tviewd.config.ConfigLoader;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.vertx.core.json.JsonObject;
@@ -63,9 +64,7 @@ class DiscoveryAndQuarantineIT {
                 refresh:
                   quarantine-retry: 500ms
                 """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "discovery"));
-        daemon = new Daemon(config);
-        daemon.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+        daemon = Daemons.started(config);
     }
 
     @AfterAll

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.tviewd.config.ConfigLoader;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.TestDatabase;
 import io.tviewd.daemon.support.Tviews;
 
@@ -71,9 +72,7 @@ class MappingPoliciesIT {
                         column: category
                         sql: SELECT i.id FROM tb_item i WHERE i.category = ANY(:values)
                 """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "policy_full"));
-        try (Daemon daemon = new Daemon(config); Connection c = session(db)) {
-            daemon.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+        try (Daemon daemon = Daemons.started(config); Connection c = session(db)) {
             TviewStatus item = daemon.pipeline().status().get("tv_item");
             assertThat(item.toJson().encode()).contains("\"kind\":\"explicit\"").contains("\"kind\":\"full_refresh\"");
             long fullBefore = item.fullRefreshes.get();
@@ -94,10 +93,8 @@ class MappingPoliciesIT {
     @Test
     void warnPolicy_runsTheTviewAndIgnoresTheUnmappedTable() throws Exception {
         DatabaseConfig db = database("policy_warn");
-        try (Daemon daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "policy_warn",
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "policy_warn",
                 "TVIEWD_REFRESH_UNMAPPED_POLICY", "warn")); Connection c = session(db)) {
-            daemon.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
             assertThat(daemon.pipeline().status().get("tv_item").toJson().getJsonArray("warnings").encode())
                     .contains("changes to base table public.tb_site are ignored (unmapped: warn)");
             exec(c, "UPDATE tb_item SET title = 'seen' WHERE pk_item = 1");

@@ -19,6 +19,7 @@ import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Cli;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
 import io.vertx.core.json.JsonObject;
 
@@ -36,9 +37,7 @@ class ModesIT {
                   - table: tv_user
                     mode: manual
                 """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "modes"));
-        try (Daemon daemon = new Daemon(config); Connection c = session(db)) {
-            daemon.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+        try (Daemon daemon = Daemons.started(config); Connection c = session(db)) {
             JsonObject tvPost = new JsonObject(Http.get(daemon.httpPort(), "/api/v1/tviews/tv_post").body());
             assertThat(tvPost.getString("mode")).isEqualTo("scheduled");
             assertThat(tvPost.getJsonObject("schedule").getLong("intervalMs")).isEqualTo(300);

@@ -23,6 +23,7 @@ import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.KeyMapping;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.PropagationWorkload;
 import io.tviewd.daemon.support.TestDatabase;
 import io.tviewd.daemon.support.Tviews;
@@ -45,9 +46,7 @@ class PropagationIT {
         try (Connection c = session(db)) {
             exec(c, resource("/propagation/schema.sql"));
         }
-        daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "propagation", "TVIEWD_CDC_HEARTBEAT_INTERVAL", "1s"));
-        daemon.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+        daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "propagation", "TVIEWD_CDC_HEARTBEAT_INTERVAL", "1s"));
     }
 
     @AfterAll

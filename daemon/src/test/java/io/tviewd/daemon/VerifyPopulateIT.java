@@ -22,6 +22,7 @@ import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Cli;
 import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Tviews;
 import io.vertx.core.json.JsonObject;
 
@@ -101,9 +102,7 @@ class VerifyPopulateIT {
     @Test
     void verifyEndpoint_needsTheBearerToken_andRepairs() throws Exception {
         DatabaseConfig db = BlogDatabase.create("verify_api", 20, 60, 60);
-        try (Daemon daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "verify_api", "TVIEWD_HTTP_TOKEN", "s3cret"))) {
-            daemon.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "verify_api", "TVIEWD_HTTP_TOKEN", "s3cret"))) {
             try (Connection c = session(db)) {
                 exec(c, "UPDATE tv_post SET data = '{}' WHERE id = (SELECT id FROM tv_post ORDER BY id LIMIT 1)");
             }
