@@ -18,16 +18,27 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     public static EmbeddedDatabase start() throws IOException {
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        return new EmbeddedDatabase(configured(EmbeddedPostgres.builder()).start());
+    }
+
+    /**
+     * Starts (or restarts) a server on a kept data directory and a fixed port, so that a test can stop
+     * it and start it again with its data, slots and WAL intact.
+     */
+    public static EmbeddedDatabase startAt(java.nio.file.Path dataDirectory, int port) throws IOException {
+        return new EmbeddedDatabase(configured(EmbeddedPostgres.builder()).setDataDirectory(dataDirectory)
+                .setCleanDataDirectory(false).setPort(port).start());
+    }
+
+    private static EmbeddedPostgres.Builder configured(EmbeddedPostgres.Builder builder) {
+        return builder
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_wal_senders", "40")
                 .setServerConfig("max_replication_slots", "64")
                 // zonky defaults to synchronous_commit=off; a commit must be durable before tviewd sees it
                 .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("max_connections", "100")
-                .start();
-        return new EmbeddedDatabase(pg);
+                .setServerConfig("max_connections", "100");
     }
 
     /** JDBC URL of database {@code postgres} (user {@code postgres}, no password). */
