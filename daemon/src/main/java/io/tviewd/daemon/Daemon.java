@@ -49,6 +49,7 @@ public final class Daemon implements AutoCloseable {
     private RefreshPipeline pipeline;
     private ChangeSource source;
     private ScheduledRefresher scheduled;
+    private ModeWatcher modeWatcher;
     private Map<String, String> refused = Map.of();
     private CompletableFuture<Void> stopped = new CompletableFuture<>();
     private int httpPort = -1;
@@ -73,6 +74,10 @@ public final class Daemon implements AutoCloseable {
             ReplicationSetup setup = new ReplicationSetup(c);
             setup.requireLogicalDecoding();
             StateSchema.install(c);
+            for (var open : io.tviewd.connectors.postgres.CutoverJournal.open(c)) {
+                LOG.warn("Cutover #{} of {} ({} → {}) was interrupted ({}): run `tviewd cutover {} --resume` or `--rollback`",
+                        open.id(), open.tview(), open.from().configName(), open.to().configName(), open.status(), open.tview());
+            }
             TviewPlans read = TviewPlans.read(c, config);
             modes = ModeSetup.apply(c, read.plans(), config);
             Map<String, String> allRefused = new java.util.LinkedHashMap<>(read.refused());
@@ -117,8 +122,10 @@ public final class Daemon implements AutoCloseable {
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
             scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }
+        modeWatcher = new ModeWatcher(sessions, pipeline, scheduled);
         source = new DebeziumChangeSource(config.database(), config.cdc());
         stopped = source.start(tables, pipeline);
+        modeWatcher.start();
         stopped.whenComplete((v, e) -> {
             if (e != null) {
                 state = State.FAILED;
@@ -179,6 +186,9 @@ public final class Daemon implements AutoCloseable {
         }
         State before = state;
         state = State.STOPPING;
+        if (modeWatcher != null) {
+            modeWatcher.close();
+        }
         if (scheduled != null) {
             scheduled.close();
         }

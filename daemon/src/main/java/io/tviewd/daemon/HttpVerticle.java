@@ -50,6 +50,7 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/api/v1/tviews").handler(this::list);
         router.get("/api/v1/tviews/:name").handler(this::one);
         router.post("/api/v1/tviews/:name/verify").handler(this::verify);
+        router.post("/api/v1/tviews/:name/cutover").handler(this::cutover);
         router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create().setBodyLimit(1 << 20)).handler(this::refresh);
         return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
                 .requestHandler(router)
@@ -157,6 +158,37 @@ public final class HttpVerticle extends VerticleBase {
                         .put("written", r.written()).put("deleted", r.deleted()).put("unchanged", r.unchanged())
                         .put("durationMs", r.nanos() / 1_000_000)))
                 .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "refresh of " + s.name() + " failed: " + e.getMessage())));
+    }
+
+    /** Cutover: {@code ?to=MODE[&dryRun=true]}, or {@code ?resume=true} / {@code ?rollback=true}; answers with the step log. */
+    private void cutover(RoutingContext ctx) {
+        if (!authorized(ctx)) {
+            return;
+        }
+        TviewStatus s = find(ctx);
+        if (s == null) {
+            return;
+        }
+        String to = ctx.request().getParam("to");
+        boolean resume = "true".equals(ctx.request().getParam("resume"));
+        boolean rollback = "true".equals(ctx.request().getParam("rollback"));
+        io.tviewd.config.RefreshMode target;
+        try {
+            target = to == null ? null : io.tviewd.config.RefreshMode.parse(to);
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, new JsonObject().put("error", "Invalid value '" + to + "' for 'to': must be one of trigger, scheduled, cdc, manual"));
+            return;
+        }
+        if ((resume ? 1 : 0) + (rollback ? 1 : 0) + (target != null ? 1 : 0) != 1) {
+            json(ctx, 400, new JsonObject().put("error", "give exactly one of to=MODE, resume=true, rollback=true"));
+            return;
+        }
+        boolean dryRun = "true".equals(ctx.request().getParam("dryRun"));
+        JsonArray out = new JsonArray();
+        vertx.executeBlocking(() -> CutoverCommand.run(daemon.config(), s.name(), target, dryRun, resume, rollback, Cutover.WAIT,
+                        line -> { synchronized (out) { out.add(line); } }))
+                .onSuccess(code -> json(ctx, 200, new JsonObject().put("tview", s.name()).put("log", out)))
+                .onFailure(e -> json(ctx, 409, new JsonObject().put("error", e.getMessage()).put("log", out)));
     }
 
     /** Mutating endpoints need {@code Authorization: Bearer <http.token>}; without a configured token they are off. */

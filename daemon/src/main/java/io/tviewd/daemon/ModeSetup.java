@@ -86,6 +86,11 @@ final class ModeSetup {
         List<RefreshPlan> installedNow = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) {
             RefreshPlan p = kept.get(i);
+            if (io.tviewd.connectors.postgres.CutoverJournal.open(c, p.tview().table()) != null) {
+                // an interrupted cutover owns this tview's triggers until it is resumed or rolled back
+                LOG.warn("Tview {}: triggers left as they are while its cutover is unfinished", p.tview().name());
+                continue;
+            }
             if (modes.get(p.tview().name()).mode() == RefreshMode.TRIGGER) {
                 boolean existed = !TriggerInstaller.installed(c, p.tview()).isEmpty();
                 TriggerInstaller.install(c, p, i + 1);

@@ -40,7 +40,11 @@ public final class RefreshPipeline implements ChangeHandler {
     static final String MODE = "cdc";
 
     private final Refresher refresher;
-    private final KeyMapper mapper;
+    private volatile KeyMapper mapper;
+    private final List<RefreshPlan> plans;
+    private final Map<String, String> modes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Held while a batch is mapped and refreshed, and while modes change: a mode applies between batches. */
+    private final Object batchLock = new Object();
     private final Map<String, TviewStatus> status = new LinkedHashMap<>();
     private final DaemonMetrics metrics;
     private final Retry retry;
@@ -60,7 +64,9 @@ public final class RefreshPipeline implements ChangeHandler {
                            Retry retry, Duration quarantineRetry) {
         this.refresher = refresher;
         this.quarantineRetry = quarantineRetry;
-        this.mapper = new KeyMapper(plans.stream().filter(p -> MODE.equals(modes.getOrDefault(p.tview().name(), MODE))).toList());
+        this.plans = List.copyOf(plans);
+        plans.forEach(p -> this.modes.put(p.tview().name(), modes.getOrDefault(p.tview().name(), MODE)));
+        this.mapper = cdcMapper();
         this.metrics = metrics;
         this.retry = retry;
         for (RefreshPlan p : plans) {
@@ -96,8 +102,32 @@ public final class RefreshPipeline implements ChangeHandler {
         return lastLsn.get();
     }
 
+    private KeyMapper cdcMapper() {
+        return new KeyMapper(plans.stream().filter(p -> MODE.equals(modes.get(p.tview().name()))).toList());
+    }
+
+    /**
+     * Applies a tview's new mode between two batches.
+     *
+     * @return the highest source LSN handled under the old mode: later changes are handled under the new one
+     */
+    long setMode(String tview, String mode) {
+        synchronized (batchLock) {
+            modes.put(tview, mode);
+            status.get(tview).mode = mode;
+            mapper = cdcMapper();
+            return lastLsn.get();
+        }
+    }
+
     @Override
     public void handle(ChangeBatch batch) throws Exception {
+        synchronized (batchLock) {
+            handleLocked(batch);
+        }
+    }
+
+    private void handleLocked(ChangeBatch batch) throws Exception {
         Map<TableName, Integer> perTable = new LinkedHashMap<>();
         for (RowChange c : batch.changes()) {
             perTable.merge(c.table(), 1, Integer::sum);

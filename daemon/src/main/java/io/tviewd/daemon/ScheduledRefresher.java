@@ -37,6 +37,8 @@ final class ScheduledRefresher implements AutoCloseable {
         return t;
     });
 
+    private final java.util.Map<String, java.util.concurrent.ScheduledFuture<?>> tasks = new java.util.concurrent.ConcurrentHashMap<>();
+
     ScheduledRefresher(PostgresSessions sessions, RefreshConfig config, RefreshPipeline pipeline) {
         this.sessions = sessions;
         this.config = config;
@@ -45,9 +47,19 @@ final class ScheduledRefresher implements AutoCloseable {
 
     /** Starts the schedule of one tview: a first run at once, then every {@code interval} after a run ends. */
     void schedule(TviewStatus status, Duration interval) {
+        cancel(status);
         status.schedule = interval;
         status.nextRunAt = Instant.now();
-        executor.scheduleWithFixedDelay(() -> run(status, interval), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        tasks.put(status.name(), executor.scheduleWithFixedDelay(() -> run(status, interval), 0, interval.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** Stops the schedule of one tview (a run in progress finishes). */
+    void cancel(TviewStatus status) {
+        java.util.concurrent.ScheduledFuture<?> f = tasks.remove(status.name());
+        if (f != null) {
+            f.cancel(false);
+        }
+        status.nextRunAt = null;
     }
 
     private void run(TviewStatus status, Duration interval) {

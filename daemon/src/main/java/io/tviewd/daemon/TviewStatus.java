@@ -21,7 +21,7 @@ import io.vertx.core.json.JsonObject;
 public final class TviewStatus {
 
     private final RefreshPlan plan;
-    private final String mode;
+    volatile String mode;
     final AtomicLong batches = new AtomicLong();
     final AtomicLong keysRecomputed = new AtomicLong();
     final AtomicLong rowsWritten = new AtomicLong();

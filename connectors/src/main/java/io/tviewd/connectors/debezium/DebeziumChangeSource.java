@@ -10,8 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -226,8 +224,8 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty("publication.name", cdc.publicationName());
         // The daemon owns the publication: it holds exactly the base tables the tviews read.
         p.setProperty("publication.autocreate.mode", "disabled");
-        p.setProperty("table.include.list", java.util.stream.Stream.concat(tables.stream(), java.util.stream.Stream.of(HEARTBEAT_TABLE))
-                .map(t -> Pattern.quote(t.toString())).sorted().collect(Collectors.joining(",")));
+        // No table.include.list: the publication decides what is streamed, so a cutover that adds tables to
+        // the publication takes effect without restarting the engine.
         // tviews are populated and reconciled by the daemon itself: stream only.
         p.setProperty("snapshot.mode", "no_data");
         p.setProperty("poll.interval.ms", Long.toString(cdc.pollInterval().toMillis()));

@@ -35,6 +35,52 @@ public final class ModeStore {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (tview text PRIMARY KEY, "
                     + "mode text NOT NULL CHECK (mode IN ('trigger', 'scheduled', 'cdc', 'manual')), "
                     + "schedule_ms bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())");
+            // the running daemon acknowledges the mode it applies, and the CDC position it applied it at
+            s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS ack_mode text, ADD COLUMN IF NOT EXISTS ack_lsn bigint, "
+                    + "ADD COLUMN IF NOT EXISTS ack_at timestamptz");
+        }
+    }
+
+    /** Persisted modes, by tview table name (as stored, e.g. {@code public.tv_post}). */
+    public static Map<String, Mode> read(Connection c) throws SQLException {
+        Map<String, Mode> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT tview, mode, schedule_ms FROM " + TABLE);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new Mode(RefreshMode.parse(rs.getString(2)), Duration.ofMillis(rs.getLong(3))));
+            }
+        }
+        return out;
+    }
+
+    /** Sets a tview's mode (the running daemon applies it within a poll interval and acknowledges it). */
+    public static void set(Connection c, TableName tview, RefreshMode mode) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET mode = ?, updated_at = now() WHERE tview = ?")) {
+            ps.setString(1, mode.configName());
+            ps.setString(2, tview.toString());
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("tview " + tview + " has no row in " + TABLE + ": start the daemon once first");
+            }
+        }
+    }
+
+    /** Records that the daemon now applies {@code mode}, from CDC position {@code lsn} on. */
+    public static void acknowledge(Connection c, String tview, RefreshMode mode, long lsn) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + TABLE + " SET ack_mode = ?, ack_lsn = ?, ack_at = now() WHERE tview = ?")) {
+            ps.setString(1, mode.configName());
+            ps.setLong(2, lsn);
+            ps.setString(3, tview);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The mode the running daemon last acknowledged for the tview, or null. */
+    public static RefreshMode acknowledged(Connection c, TableName tview) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT ack_mode FROM " + TABLE + " WHERE tview = ?")) {
+            ps.setString(1, tview.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) != null ? RefreshMode.parse(rs.getString(1)) : null;
+            }
         }
     }
 

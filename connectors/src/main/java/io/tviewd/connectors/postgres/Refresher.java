@@ -47,6 +47,9 @@ public final class Refresher implements AutoCloseable {
         Connection c = connection();
         List<RefreshResult> results = new ArrayList<>(requests.size());
         try {
+            // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
+            // computes from a snapshot that includes their commits instead of overwriting them.
+            statement(c, "lock", "SELECT pg_advisory_xact_lock(" + TriggerStatements.LOCK_KEY + ")").execute();
             for (RefreshRequest r : requests) {
                 long start = System.nanoTime();
                 Savepoint sp = c.setSavepoint();

@@ -30,6 +30,7 @@ public final class StateSchema {
             s.execute("COMMENT ON TABLE " + HEARTBEAT
                     + " IS 'tviewd: written by the CDC heartbeat so the replication slot advances on an idle database'");
             ModeStore.install(c);
+            CutoverJournal.install(c);
             s.execute("COMMENT ON TABLE " + OFFSETS
                     + " IS 'tviewd: CDC source offsets, advanced only after the refresh covering them committed'");
         }

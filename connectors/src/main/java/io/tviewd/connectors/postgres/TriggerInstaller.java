@@ -100,6 +100,10 @@ public final class TriggerInstaller {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
+            // DDL waits for ACCESS EXCLUSIVE locks and blocks writers behind it meanwhile: give up early instead
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = '2s'");
+            }
             work.run();
             c.commit();
         } catch (SQLException | RuntimeException e) {

@@ -107,6 +107,28 @@ public final class TviewVerifier {
         return new Report(t, checked, missing, extra, differing, missingSample, extraSample, differingSample);
     }
 
+    /** Of the given keys, those whose tview row differs from the view's (missing, extra or different). */
+    public static List<String> stillDiffering(Connection c, Tview t, java.util.Collection<String> keys) throws SQLException {
+        String key = quote(t.keyColumn());
+        String in = " WHERE " + key + " = ANY(CAST(? AS text[])::" + t.keyType() + "[])";
+        String hash = "md5(ROW(" + t.columns().stream().map(col -> t.comparable(col, "")).collect(Collectors.joining(", ")) + ")::text)";
+        String sql = "WITH v AS (SELECT " + key + " AS k, " + hash + " AS h FROM " + t.sourceView().quoted() + in + "), "
+                + "t AS (SELECT " + key + " AS k, " + hash + " AS h FROM " + t.table().quoted() + in + ") "
+                + "SELECT coalesce(v.k, t.k)::text FROM v FULL JOIN t ON v.k = t.k WHERE v.h IS DISTINCT FROM t.h ORDER BY 1";
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            java.sql.Array arr = c.createArrayOf("text", keys.toArray());
+            ps.setArray(1, arr);
+            ps.setArray(2, arr);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
     private static void sample(List<String> sample, String key) {
         if (sample.size() < SAMPLE) {
             sample.add(key);

@@ -1,0 +1,330 @@
+package io.tviewd.daemon;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import io.tviewd.config.RefreshMode;
+import io.tviewd.config.TviewdConfig;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.CutoverJournal;
+import io.tviewd.connectors.postgres.ModeStore;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.StateSchema;
+import io.tviewd.connectors.postgres.TriggerInstaller;
+import io.tviewd.connectors.postgres.TriggerStatements;
+
+/**
+ * Moves one tview between refresh modes, make-before-break (DESIGN.md guarantee 4): the new driver
+ * covers changes before the old one stops, and overlap is harmless because refresh is idempotent.
+ * Every step is journaled ({@link CutoverJournal}) so an interrupted cutover can be resumed or rolled
+ * back. Changes that involve CDC need the daemon running (it applies modes and reports its position).
+ */
+final class Cutover {
+
+    /** One step: what it does and undoes (for dry-run), and how. */
+    private record Step(String name, String forward, String rollback, Action run, Action undo) {
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        /** @return an LSN to journal, or null */
+        String apply() throws Exception;
+    }
+
+    /** Default of how long a step waits for the daemon (acknowledgement, CDC position). */
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final TviewdConfig config;
+    private final PostgresSessions sessions;
+    private final Connection c;
+    private final RefreshPlan plan;
+    private final int order;
+    private final Consumer<String> log;
+    private final Duration wait;
+
+    Cutover(TviewdConfig config, PostgresSessions sessions, Connection c, RefreshPlan plan, int order, Duration wait,
+            Consumer<String> log) {
+        this.wait = wait;
+        this.config = config;
+        this.sessions = sessions;
+        this.c = c;
+        this.plan = plan;
+        this.order = order;
+        this.log = log;
+    }
+
+    private TableName table() {
+        return plan.tview().table();
+    }
+
+    private List<Step> steps(RefreshMode from, RefreshMode to) {
+        List<Step> steps = new ArrayList<>();
+        String name = plan.tview().name();
+        if (to == RefreshMode.CDC) {
+            steps.add(new Step("publish-tables", "ALTER PUBLICATION " + TableName.quote(config.cdc().publicationName())
+                    + " ADD TABLE <each of " + plan.mappings().keySet() + " not yet in it>",
+                    "none (extra published tables are harmless; the daemon trims the publication at its next start)",
+                    this::publish, () -> null));
+        }
+        if (to == RefreshMode.TRIGGER) {
+            steps.add(new Step("install-triggers", String.join(";\n      ", TriggerStatements.install(plan, order)),
+                    "drop the triggers and functions of " + name, () -> {
+                        TriggerInstaller.install(c, plan, order);
+                        return null;
+                    }, () -> {
+                        TriggerInstaller.remove(c, plan.tview());
+                        return null;
+                    }));
+        }
+        if (from == RefreshMode.CDC) {
+            steps.add(new Step("drain-cdc", "L = pg_current_wal_lsn(); write tviewd.heartbeat; wait until the daemon's stored CDC "
+                    + "position passes L (CDC has handled every change committed before the new driver took over)", "none",
+                    this::drain, () -> null));
+        }
+        steps.add(new Step("switch-mode", "UPDATE tviewd.tview_mode SET mode = '" + to.configName() + "' WHERE tview = '" + table()
+                + "'; wait until the running daemon acknowledges it", "UPDATE tviewd.tview_mode SET mode = '" + from.configName()
+                + "'; wait for the acknowledgement", () -> switchTo(to), () -> switchTo(from)));
+        if (from == RefreshMode.TRIGGER) {
+            steps.add(new Step("remove-triggers", "drop the triggers and functions of " + name,
+                    "reinstall them: " + String.join("; ", TriggerStatements.install(plan, order)), () -> {
+                        TriggerInstaller.remove(c, plan.tview());
+                        return null;
+                    }, () -> {
+                        TriggerInstaller.install(c, plan, order);
+                        return null;
+                    }));
+        }
+        if (from == RefreshMode.SCHEDULED || from == RefreshMode.MANUAL || to == RefreshMode.SCHEDULED) {
+            steps.add(new Step("reconcile", "tviewd verify " + name + " --repair (catch up what the old driver had not applied)",
+                    "none", this::reconcile, () -> null));
+        }
+        steps.add(new Step("verify", "tviewd verify " + name + " (zero drift expected"
+                + (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL ? "; reported only, the new mode is stale by design)" : ")"),
+                "none", () -> verify(to), () -> null));
+        return steps;
+    }
+
+    /** Prints the whole plan, forward and rollback, and changes nothing. */
+    void dryRun(RefreshMode from, RefreshMode to) {
+        List<Step> steps = steps(from, to);
+        log.accept("Cutover of " + plan.tview().name() + ": " + from.configName() + " → " + to.configName() + " (dry run: nothing changed)");
+        log.accept("Forward:");
+        for (int i = 0; i < steps.size(); i++) {
+            log.accept("  " + (i + 1) + ". " + steps.get(i).name() + ": " + steps.get(i).forward());
+        }
+        log.accept("Rollback (reverse order of the steps done):");
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            log.accept("  " + (i + 1) + ". " + steps.get(i).name() + ": " + steps.get(i).rollback());
+        }
+    }
+
+    /** Runs a new cutover from the tview's current mode. */
+    void run(RefreshMode from, RefreshMode to) throws Exception {
+        List<Step> steps = steps(from, to);
+        long id = CutoverJournal.begin(c, table(), from, to, steps.stream().map(Step::name).toList());
+        log.accept("Cutover #" + id + " of " + plan.tview().name() + ": " + from.configName() + " → " + to.configName());
+        execute(id, steps, 0);
+    }
+
+    /** Continues an interrupted cutover from its first step not done. */
+    void resume(CutoverJournal.Entry open) throws Exception {
+        List<Step> steps = steps(open.from(), open.to());
+        List<CutoverJournal.StepRow> rows = CutoverJournal.steps(c, open.id());
+        int first = 0;
+        while (first < rows.size() && "done".equals(rows.get(first).status())) {
+            first++;
+        }
+        log.accept("Resuming cutover #" + open.id() + " of " + plan.tview().name() + " at step " + (first + 1));
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + CutoverJournal.CUTOVERS + " SET status = 'running', error = NULL WHERE id = ?")) {
+            ps.setLong(1, open.id());
+            ps.executeUpdate();
+        }
+        execute(open.id(), steps, first);
+    }
+
+    /** Undoes the done steps of an interrupted cutover, last first. */
+    void rollback(CutoverJournal.Entry open) throws Exception {
+        List<Step> steps = steps(open.from(), open.to());
+        List<CutoverJournal.StepRow> rows = CutoverJournal.steps(c, open.id());
+        log.accept("Rolling back cutover #" + open.id() + " of " + plan.tview().name() + " (" + open.from().configName() + " → "
+                + open.to().configName() + ")");
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            if ("pending".equals(rows.get(i).status())) {
+                continue;
+            }
+            Step s = steps.get(i);
+            log.accept("  undo " + (i + 1) + ". " + s.name() + ": " + s.rollback());
+            withLockRetries(s.undo());
+            CutoverJournal.step(c, open.id(), i + 1, "undone", null, null);
+        }
+        CutoverJournal.finish(c, open.id(), "rolled_back", null);
+        log.accept("Rolled back: " + plan.tview().name() + " is in mode " + open.from().configName() + " again.");
+    }
+
+    private void execute(long id, List<Step> steps, int first) throws Exception {
+        for (int i = first; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            CutoverJournal.step(c, id, i + 1, "running", null, null);
+            try {
+                String lsn = withLockRetries(s.run());
+                CutoverJournal.step(c, id, i + 1, "done", lsn, null);
+                log.accept("  " + (i + 1) + ". " + s.name() + ": done" + (lsn == null ? "" : " (LSN " + lsn + ")"));
+            } catch (Exception e) {
+                CutoverJournal.step(c, id, i + 1, "failed", null, e.getMessage());
+                CutoverJournal.finish(c, id, "failed", s.name() + ": " + e.getMessage());
+                throw new IllegalStateException("cutover #" + id + " of " + plan.tview().name() + " failed at step " + (i + 1) + " ("
+                        + s.name() + "): " + e.getMessage() + ". Fix the cause and run `tviewd cutover " + plan.tview().name()
+                        + " --resume`, or undo it with `tviewd cutover " + plan.tview().name() + " --rollback`", e);
+            }
+        }
+        CutoverJournal.finish(c, id, "done", null);
+        log.accept("Cutover #" + id + " done.");
+    }
+
+    /** Steps are idempotent: a deadlock or lock timeout against writers is retried a few times. */
+    private static String withLockRetries(Action action) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return action.apply();
+            } catch (SQLException e) {
+                boolean lock = "40P01".equals(e.getSQLState()) || "55P03".equals(e.getSQLState());
+                if (!lock || attempt == 10) {
+                    throw e;
+                }
+                Thread.sleep(50L * attempt);
+            }
+        }
+    }
+
+    private String publish() throws SQLException {
+        List<String> have = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+            ps.setString(1, config.cdc().publicationName());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    have.add(rs.getString(1));
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (TableName t : plan.mappings().keySet()) {
+                if (!have.contains(t.toString())) {
+                    s.execute("ALTER PUBLICATION " + TableName.quote(config.cdc().publicationName()) + " ADD TABLE " + t.quoted());
+                }
+            }
+        }
+        return currentLsn();
+    }
+
+    /** Waits until the daemon's stored CDC position passes the current WAL position. */
+    private String drain() throws Exception {
+        String target = currentLsn();
+        try (Statement s = c.createStatement()) {
+            s.execute(StateSchema.HEARTBEAT_QUERY);
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max((convert_from(value, 'UTF8')::jsonb ->> 'lsn')::bigint), 0) "
+                    + ">= pg_wal_lsn_diff(?::pg_lsn, '0/0') FROM " + StateSchema.OFFSETS + " WHERE store = ?")) {
+                ps.setString(1, target);
+                ps.setString(2, config.cdc().slotName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return target;
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the daemon's CDC position did not pass " + target + " within " + wait.toMillis() / 1000.0
+                        + " s: is `tviewd run` streaming from slot " + config.cdc().slotName() + "?");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private String switchTo(RefreshMode mode) throws Exception {
+        ModeStore.set(c, table(), mode);
+        if (!daemonRunning()) {
+            log.accept("     (the daemon is not running: it applies the mode at its next start)");
+            return currentLsn();
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (ModeStore.acknowledged(c, table()) != mode) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the running daemon did not acknowledge mode " + mode.configName() + " within "
+                        + WAIT.toSeconds() + " s");
+            }
+            Thread.sleep(50);
+        }
+        return currentLsn();
+    }
+
+    private String reconcile() throws Exception {
+        TviewMaintenance.Verified v = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), true, 1000, n -> { });
+        log.accept("     reconciled: " + v.repaired() + " keys repaired");
+        return null;
+    }
+
+    /**
+     * Verifies after the switch. Under concurrent writes a CDC-refreshed tview trails its view by the
+     * changes still in flight, which is lag, not drift: keys found different are checked again after
+     * CDC has passed the position of the previous check, and only keys that keep differing through ten
+     * rounds count as drift. Trigger mode is exact at every snapshot, so its first check decides.
+     */
+    private String verify(RefreshMode to) throws Exception {
+        if (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL) {
+            var r = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), false, 1000, n -> { }).report();
+            log.accept("     verify: " + (r.drift() ? "missing " + r.missing() + ", extra " + r.extra() + ", differing " + r.differing()
+                    + " (writes after the switch wait for the next " + (to == RefreshMode.SCHEDULED ? "scheduled run" : "manual refresh")
+                    + ")" : "no drift"));
+            return null;
+        }
+        java.util.Set<String> suspects = null;
+        int rounds = to == RefreshMode.CDC ? 10 : 1;
+        for (int round = 0; round < rounds; round++) {
+            if (to == RefreshMode.CDC) {
+                drain();
+            }
+            if (suspects == null) {
+                java.util.Set<String> found = new java.util.TreeSet<>();
+                try (Connection v = sessions.open("tviewd-cutover-verify", config.refresh().statementTimeout())) {
+                    io.tviewd.connectors.postgres.TviewVerifier.verify(v, plan.tview(), 1000, (diff, n) -> found.addAll(diff));
+                }
+                suspects = found;
+            } else {
+                suspects = new java.util.TreeSet<>(io.tviewd.connectors.postgres.TviewVerifier.stillDiffering(c, plan.tview(), suspects));
+            }
+            if (suspects.isEmpty()) {
+                log.accept("     verify: no drift" + (round > 0 ? " (differences seen under concurrent writes were in flight)" : ""));
+                return null;
+            }
+        }
+        throw new IllegalStateException("verify found drift after the switch that did not go away: " + suspects.size() + " keys, e.g. "
+                + suspects.stream().limit(10).toList());
+    }
+
+    private boolean daemonRunning() throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, config.cdc().slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private String currentLsn() throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
