@@ -144,7 +144,7 @@ class CutoverIT {
     @Test
     void dryRun_printsEveryStepForwardAndRollback_andChangesNothing() throws Exception {
         DatabaseConfig db = BlogDatabase.create("co_dry", 5, 10, 10);
-        TviewdConfig config = config(db, "co_dry", RefreshMode.CDC);
+        TviewdConfig config = ConfigLoader.loadYaml("", Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "co_dry", "TVIEWD_HTTP_TOKEN", "tok"));
         try (Daemon daemon = Daemons.started(config)) {
             Cli.Result r = Cli.run("cutover", "tv_post", "--to", "trigger", "--dry-run", "--config", configFile(db, "co_dry").toString());
             assertThat(r.code()).as(r.err()).isZero();
@@ -163,6 +163,14 @@ class CutoverIT {
                 assertThat(text(c, "SELECT count(*)::text FROM tviewd.cutover")).isEqualTo("0");
                 assertThat(text(c, "SELECT mode FROM tviewd.tview_mode WHERE tview = 'public.tv_post'")).isEqualTo("cdc");
             }
+            // the same through the API, behind the bearer token
+            String path = "/api/v1/tviews/tv_post/cutover?to=trigger&dryRun=true";
+            assertThat(VerifyPopulateIT.post(daemon.httpPort(), path, null).statusCode()).isEqualTo(401);
+            var api = VerifyPopulateIT.post(daemon.httpPort(), path, "tok");
+            assertThat(api.statusCode()).as(api.body()).isEqualTo(200);
+            assertThat(api.body()).contains("(dry run: nothing changed)").contains("install-triggers");
+            assertThat(VerifyPopulateIT.post(daemon.httpPort(), "/api/v1/tviews/tv_post/cutover?to=later", "tok").statusCode()).isEqualTo(400);
+
             Cli.Result bad = Cli.run("cutover", "tv_post", "--to", "sometimes", "--config", configFile(db, "co_dry").toString());
             assertThat(bad.code()).isEqualTo(Main.EXIT_CONFIG);
             assertThat(bad.err()).contains("Invalid value 'sometimes' for '--to': must be one of trigger, scheduled, cdc, manual");
