@@ -54,8 +54,14 @@ public final class ConfigKeys {
         define("refresh.default-mode", KeyType.STRING, "cdc",
                 v -> java.util.Set.of("trigger", "scheduled", "cdc", "manual").contains(v) ? null : "must be one of trigger, scheduled, cdc, manual",
                 "Initial mode of tviews that declare none (`trigger`, `scheduled`, `cdc`, `manual`); the mode is then kept in tviewd.tview_mode.");
-        define("refresh.default-schedule", KeyType.DURATION, Duration.ofMinutes(1), durationBetween(Duration.ofMillis(100), Duration.ofDays(7)),
-                "Interval of `scheduled` tviews that declare no `schedule`.");
+        define("refresh.default-schedule", KeyType.STRING, "1m", v -> {
+            try {
+                Schedule.parse((String) v);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }, "Schedule of `scheduled` tviews that declare none: an interval (`30s`, `5m`) or a 5-field cron expression in UTC (`*/5 * * * *`).");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),

@@ -148,7 +148,7 @@ public final class ConfigLoader {
                         (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry"),
                         UnmappedPolicy.parse((String) values.get("refresh.unmapped-policy")),
                         "enforce".equals(values.get("refresh.replica-identity")),
-                        RefreshMode.parse((String) values.get("refresh.default-mode")), (Duration) values.get("refresh.default-schedule")),
+                        RefreshMode.parse((String) values.get("refresh.default-mode")), Schedule.parse((String) values.get("refresh.default-schedule"))),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),
@@ -214,15 +214,12 @@ public final class ConfigLoader {
                     problems.add("Invalid value '" + entry.get("mode") + "' for '" + at + ".mode': must be one of trigger, scheduled, cdc, manual");
                 }
             }
-            Duration schedule = null;
+            Schedule schedule = null;
             if (entry.get("schedule") != null) {
                 try {
-                    schedule = KeyType.parseDuration(entry.get("schedule").toString().trim());
-                    if (schedule.compareTo(Duration.ofMillis(100)) < 0) {
-                        problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': must be at least 100ms");
-                    }
+                    schedule = Schedule.parse(entry.get("schedule").toString());
                 } catch (IllegalArgumentException e) {
-                    problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': expected " + KeyType.DURATION.rule());
+                    problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': " + e.getMessage());
                 }
             }
             if (table != null) {

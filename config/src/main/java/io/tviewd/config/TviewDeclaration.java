@@ -12,11 +12,11 @@ import java.util.Optional;
  * @param unmapped policy for base tables with no derivable mapping; empty means {@code refresh.unmapped-policy}
  * @param mappings explicit key mappings, which replace derived ones for their tables
  * @param mode initial refresh mode; empty means {@code refresh.default-mode}
- * @param schedule interval of {@code scheduled} mode
+ * @param schedule interval or cron expression of {@code scheduled} mode
  */
 public record TviewDeclaration(String table, Optional<String> sourceView, Optional<String> key,
                                Optional<UnmappedPolicy> unmapped, List<MappingDeclaration> mappings,
-                               Optional<RefreshMode> mode, Optional<java.time.Duration> schedule) {
+                               Optional<RefreshMode> mode, Optional<Schedule> schedule) {
 
     public TviewDeclaration {
         mappings = List.copyOf(mappings);

@@ -200,7 +200,7 @@ class ConfigLoaderTest {
                 """, Map.of());
         assertThat(c.tviews().get(0).mode()).contains(RefreshMode.TRIGGER);
         assertThat(c.tviews().get(1).mode()).contains(RefreshMode.SCHEDULED);
-        assertThat(c.tviews().get(1).schedule()).contains(java.time.Duration.ofSeconds(30));
+        assertThat(c.tviews().get(1).schedule().get().interval()).isEqualTo(java.time.Duration.ofSeconds(30));
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
                 tviews:
                   - table: tv_post
@@ -209,7 +209,7 @@ class ConfigLoaderTest {
                 """, Map.of()));
         assertThat(e.problems()).containsExactly(
                 "Invalid value 'sometimes' for 'tviews[0].mode': must be one of trigger, scheduled, cdc, manual",
-                "Invalid value 'often' for 'tviews[0].schedule': expected a duration like 10ms, 5s, 2m or PT0.01S");
+                "Invalid value 'often' for 'tviews[0].schedule': expected an interval like 30s or 5m, or a cron expression like '*/5 * * * *'");
     }
 
     @Test

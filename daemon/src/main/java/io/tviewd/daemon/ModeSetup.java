@@ -54,7 +54,7 @@ final class ModeSetup {
             return out;
         }
 
-        Duration schedule(RefreshPlan p) {
+        io.tviewd.config.Schedule schedule(RefreshPlan p) {
             return modes.get(p.tview().name()).schedule();
         }
     }

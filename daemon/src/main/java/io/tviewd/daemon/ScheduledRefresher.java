@@ -12,16 +12,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.tviewd.config.RefreshConfig;
+import io.tviewd.config.Schedule;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshResult;
 import io.tviewd.connectors.postgres.Refresher;
 import io.tviewd.connectors.postgres.TviewPopulator;
 
 /**
- * The driver of {@code scheduled} mode: every interval, a chunked diff refresh of the tview (keys in
+ * The driver of {@code scheduled} mode: on its schedule (an interval or cron), a chunked diff refresh of the tview (keys in
  * key order, one short transaction per chunk, only differing rows written, then rows the view no
- * longer returns removed). One thread: runs never overlap, and the next run is scheduled from the end
- * of the previous one. Results go to the tview's status and metrics with mode {@code scheduled}.
+ * longer returns removed). One thread: runs never overlap, and the next run is planned when the
+ * previous one ends. Results go to the tview's status and metrics with mode {@code scheduled}.
  */
 final class ScheduledRefresher implements AutoCloseable {
 
@@ -45,12 +46,26 @@ final class ScheduledRefresher implements AutoCloseable {
         this.pipeline = pipeline;
     }
 
-    /** Starts the schedule of one tview: a first run at once, then every {@code interval} after a run ends. */
-    void schedule(TviewStatus status, Duration interval) {
+    /**
+     * Starts the schedule of one tview: an interval schedule runs at once and then an interval after each
+     * run ends; a cron schedule runs at its next matching minute.
+     */
+    void schedule(TviewStatus status, Schedule schedule) {
         cancel(status);
-        status.schedule = interval;
-        status.nextRunAt = Instant.now();
-        tasks.put(status.name(), executor.scheduleWithFixedDelay(() -> run(status, interval), 0, interval.toMillis(), TimeUnit.MILLISECONDS));
+        status.schedule = schedule;
+        Instant first = schedule.interval() != null ? Instant.now() : schedule.next(Instant.now());
+        plan(status, schedule, first);
+    }
+
+    private void plan(TviewStatus status, Schedule schedule, Instant at) {
+        status.nextRunAt = at;
+        long delay = Math.max(0, Duration.between(Instant.now(), at).toMillis());
+        tasks.put(status.name(), executor.schedule(() -> {
+            run(status);
+            if (tasks.containsKey(status.name())) {
+                plan(status, schedule, schedule.next(Instant.now()));
+            }
+        }, delay, TimeUnit.MILLISECONDS));
     }
 
     /** Stops the schedule of one tview (a run in progress finishes). */
@@ -62,7 +77,7 @@ final class ScheduledRefresher implements AutoCloseable {
         status.nextRunAt = null;
     }
 
-    private void run(TviewStatus status, Duration interval) {
+    private void run(TviewStatus status) {
         long t0 = System.nanoTime();
         try (Connection c = sessions.open("tviewd-scheduled", config.statementTimeout());
              Refresher refresher = new Refresher(sessions, config)) {
@@ -75,12 +90,11 @@ final class ScheduledRefresher implements AutoCloseable {
         } catch (Exception e) {
             long nanos = System.nanoTime() - t0;
             String error = "scheduled refresh of " + status.plan().tview().table() + " failed: " + e.getMessage();
-            LOG.error("{}; next try in {} ms", error, interval.toMillis());
+            LOG.error("{}; next try as scheduled ({})", error, status.schedule);
             pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, 0, 0, 0, 0, nanos, error)), MODE);
             status.lastRunOutcome = "failed: " + e.getMessage();
         } finally {
             status.lastRunMillis = (System.nanoTime() - t0) / 1_000_000;
-            status.nextRunAt = Instant.now().plus(interval);
         }
     }
 

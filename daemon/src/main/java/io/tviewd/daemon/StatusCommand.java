@@ -39,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
             for (RefreshPlan p : plans.plans()) {
                 ModeStore.Mode m = modes.get(p.tview().table());
                 System.out.printf("%-24s %-10s %-10s %-14s %-24s %d%n", p.tview().name(), m.mode().configName(),
-                        m.mode() == RefreshMode.SCHEDULED ? m.schedule().toMillis() + "ms" : "-",
+                        m.mode() == RefreshMode.SCHEDULED ? m.schedule().toString() : "-",
                         p.tview().keyColumn() + " " + p.tview().keyType(), p.tview().sourceView(),
                         TriggerInstaller.installed(c, p.tview()).size());
             }

@@ -36,7 +36,7 @@ public final class TviewStatus {
     volatile Instant lastErrorAt;
     volatile boolean quarantined;
     /** Scheduled mode only: interval, next run, last run's duration, rows changed and outcome. */
-    volatile java.time.Duration schedule;
+    volatile io.tviewd.config.Schedule schedule;
     volatile Instant nextRunAt;
     volatile long lastRunMillis = -1;
     volatile long lastRunRowsChanged = -1;
@@ -102,7 +102,8 @@ public final class TviewStatus {
                 .put("quarantined", quarantined)
                 .put("warnings", new JsonArray(plan.warnings()))
                 .put("schedule", schedule == null ? null : new JsonObject()
-                        .put("intervalMs", schedule.toMillis())
+                        .put("spec", schedule.toString())
+                        .put("intervalMs", schedule.interval() == null ? null : schedule.interval().toMillis())
                         .put("nextRunAt", nextRunAt == null ? null : nextRunAt.toString())
                         .put("lastRunDurationMs", lastRunMillis < 0 ? null : lastRunMillis)
                         .put("lastRunRowsChanged", lastRunRowsChanged < 0 ? null : lastRunRowsChanged)

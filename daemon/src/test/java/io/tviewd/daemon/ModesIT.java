@@ -27,6 +27,26 @@ import io.vertx.core.json.JsonObject;
 class ModesIT {
 
     @Test
+    void cronSchedule_plansTheNextMatchingMinute() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("modes_cron", 5, 10, 10);
+        var config = ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_user
+                    mode: scheduled
+                    schedule: "*/2 * * * *"
+                """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "modes_cron"));
+        try (Daemon daemon = Daemons.started(config)) {
+            JsonObject schedule = new JsonObject(Http.get(daemon.httpPort(), "/api/v1/tviews/tv_user").body()).getJsonObject("schedule");
+            assertThat(schedule.getString("spec")).isEqualTo("*/2 * * * *");
+            assertThat(schedule.getValue("intervalMs")).isNull();
+            java.time.Instant next = java.time.Instant.parse(schedule.getString("nextRunAt"));
+            assertThat(next).isAfter(java.time.Instant.now()).isBefore(java.time.Instant.now().plusSeconds(121));
+            assertThat(next.atZone(java.time.ZoneOffset.UTC).getMinute() % 2).isZero();
+            assertThat(next.atZone(java.time.ZoneOffset.UTC).getSecond()).isZero();
+        }
+    }
+
+    @Test
     void scheduledManualAndCdc_eachRefreshByTheirOwnDriver(@TempDir Path dir) throws Exception {
         DatabaseConfig db = BlogDatabase.create("modes", 20, 60, 60);
         var config = ConfigLoader.loadYaml("""

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.tviewd.config.RefreshConfig;
 import io.tviewd.config.RefreshMode;
+import io.tviewd.config.Schedule;
 import io.tviewd.config.TviewDeclaration;
 import io.tviewd.connectors.TableName;
 
@@ -23,8 +24,8 @@ public final class ModeStore {
 
     public static final String TABLE = StateSchema.SCHEMA + ".tview_mode";
 
-    /** A tview's mode and, for {@code scheduled}, its interval. */
-    public record Mode(RefreshMode mode, Duration schedule) {
+    /** A tview's mode and, for {@code scheduled}, its schedule. */
+    public record Mode(RefreshMode mode, Schedule schedule) {
     }
 
     private ModeStore() {
@@ -37,17 +38,19 @@ public final class ModeStore {
                     + "schedule_ms bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())");
             // the running daemon acknowledges the mode it applies, and the CDC position it applied it at
             s.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS ack_mode text, ADD COLUMN IF NOT EXISTS ack_lsn bigint, "
-                    + "ADD COLUMN IF NOT EXISTS ack_at timestamptz");
+                    + "ADD COLUMN IF NOT EXISTS ack_at timestamptz, ADD COLUMN IF NOT EXISTS schedule text");
         }
     }
 
     /** Persisted modes, by tview table name (as stored, e.g. {@code public.tv_post}). */
     public static Map<String, Mode> read(Connection c) throws SQLException {
         Map<String, Mode> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT tview, mode, schedule_ms FROM " + TABLE);
+        try (PreparedStatement ps = c.prepareStatement("SELECT tview, mode, schedule_ms, schedule FROM " + TABLE);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.put(rs.getString(1), new Mode(RefreshMode.parse(rs.getString(2)), Duration.ofMillis(rs.getLong(3))));
+                String text = rs.getString(4);
+                Schedule schedule = text != null ? Schedule.parse(text) : Schedule.every(Duration.ofMillis(Math.max(100, rs.getLong(3))));
+                out.put(rs.getString(1), new Mode(RefreshMode.parse(rs.getString(2)), schedule));
             }
         }
         return out;
@@ -89,26 +92,23 @@ public final class ModeStore {
                                             List<TviewDeclaration> declared, String defaultSchema) throws SQLException {
         Map<TableName, TviewDeclaration> decl = new LinkedHashMap<>();
         declared.forEach(d -> decl.put(TableName.parse(d.table(), defaultSchema), d));
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE + " (tview, mode, schedule_ms) VALUES (?, ?, ?) "
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + TABLE + " (tview, mode, schedule_ms, schedule) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (tview) DO NOTHING")) {
             for (RefreshPlan p : plans) {
                 TviewDeclaration d = decl.get(p.tview().table());
                 RefreshMode mode = d != null && d.mode().isPresent() ? d.mode().get() : config.defaultMode();
-                Duration schedule = d != null && d.schedule().isPresent() ? d.schedule().get() : config.defaultSchedule();
+                Schedule schedule = d != null && d.schedule().isPresent() ? d.schedule().get() : config.defaultSchedule();
                 ins.setString(1, p.tview().table().toString());
                 ins.setString(2, mode.configName());
-                ins.setLong(3, schedule.toMillis());
+                ins.setLong(3, schedule.interval() == null ? 0 : schedule.interval().toMillis());
+                ins.setString(4, schedule.toString());
                 ins.addBatch();
             }
             ins.executeBatch();
         }
         Map<TableName, Mode> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT tview, mode, schedule_ms FROM " + TABLE);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.put(TableName.parse(rs.getString(1), defaultSchema),
-                        new Mode(RefreshMode.parse(rs.getString(2)), Duration.ofMillis(rs.getLong(3))));
-            }
+        for (Map.Entry<String, Mode> e : read(c).entrySet()) {
+            out.put(TableName.parse(e.getKey(), defaultSchema), e.getValue());
         }
         if (!c.getAutoCommit()) {
             c.commit();
