@@ -118,7 +118,7 @@ public final class Daemon implements AutoCloseable {
             // the triggers cover every write from their installation on; one full refresh covers what came before
             pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.RefreshRequest.full(p.tview()))), "trigger");
         }
-        scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline);
+        scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline, metrics);
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
             scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }

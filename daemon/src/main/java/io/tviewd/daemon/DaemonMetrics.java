@@ -49,6 +49,19 @@ public final class DaemonMetrics {
                 .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", "unmapped").register(registry));
     }
 
+    /** Gauges of a tview's schedule (NaN while it is not scheduled). */
+    void schedule(TviewStatus s) {
+        String tview = s.name();
+        Gauge.builder("tviewd.schedule.next.run", s, x -> x.nextRunAt == null ? Double.NaN : x.nextRunAt.toEpochMilli() / 1000.0)
+                .baseUnit("seconds").description("Scheduled mode: when the next run starts (Unix time)").tag("tview", tview).register(registry);
+        Gauge.builder("tviewd.schedule.last.run.duration", s, x -> x.lastRunMillis < 0 ? Double.NaN : x.lastRunMillis)
+                .baseUnit("milliseconds").description("Scheduled mode: duration of the last run").tag("tview", tview).register(registry);
+        Gauge.builder("tviewd.schedule.last.run.rows.changed", s, x -> x.lastRunRowsChanged < 0 ? Double.NaN : x.lastRunRowsChanged)
+                .description("Scheduled mode: rows written or deleted by the last run").tag("tview", tview).register(registry);
+        Gauge.builder("tviewd.schedule.last.run.failed", s, x -> x.lastRunOutcome == null ? Double.NaN : x.lastRunOutcome.equals("ok") ? 0 : 1)
+                .description("Scheduled mode: 1 when the last run failed, 0 when it succeeded").tag("tview", tview).register(registry);
+    }
+
     void changesConsumed(TableName table, int n) {
         Counter.builder("tviewd.cdc.changes").description("Base-table changes consumed from the change stream")
                 .tag("table", table.toString()).register(registry).increment(n);

@@ -40,7 +40,8 @@ final class ScheduledRefresher implements AutoCloseable {
 
     private final java.util.Map<String, java.util.concurrent.ScheduledFuture<?>> tasks = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ScheduledRefresher(PostgresSessions sessions, RefreshConfig config, RefreshPipeline pipeline) {
+    ScheduledRefresher(PostgresSessions sessions, RefreshConfig config, RefreshPipeline pipeline, DaemonMetrics metrics) {
+        pipeline.status().values().forEach(metrics::schedule);
         this.sessions = sessions;
         this.config = config;
         this.pipeline = pipeline;

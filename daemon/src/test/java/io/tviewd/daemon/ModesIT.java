@@ -80,7 +80,9 @@ class ModesIT {
             assertThat(Http.get(daemon.httpPort(), "/metrics").body())
                     .contains("tviewd_tview_mode{mode=\"scheduled\",tview=\"tv_post\"} 1.0")
                     .contains("tviewd_tview_mode{mode=\"manual\",tview=\"tv_user\"} 1.0")
-                    .contains("tviewd_refresh_rows_total{mode=\"scheduled\",outcome=\"written\",tview=\"tv_post\"}");
+                    .contains("tviewd_refresh_rows_total{mode=\"scheduled\",outcome=\"written\",tview=\"tv_post\"}")
+                    .contains("tviewd_schedule_last_run_failed{tview=\"tv_post\"} 0.0")
+                    .containsPattern("tviewd_schedule_next_run_seconds\\{tview=\"tv_post\"} 1\\.[0-9]+E9");
 
             Path cfg = dir.resolve("tviewd.yaml");
             Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal() + "\"\n");
