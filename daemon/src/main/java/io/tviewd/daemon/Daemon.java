@@ -122,7 +122,7 @@ public final class Daemon implements AutoCloseable {
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
             scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }
-        modeWatcher = new ModeWatcher(sessions, pipeline, scheduled);
+        modeWatcher = new ModeWatcher(sessions, pipeline, scheduled, metrics);
         source = new DebeziumChangeSource(config.database(), config.cdc());
         stopped = source.start(tables, pipeline);
         modeWatcher.start();

@@ -39,14 +39,20 @@ public final class DaemonMetrics {
 
     /** One gauge per (tview, base table, mapping kind) of the refresh plan, value 1: the plan as metrics. */
     void plan(io.tviewd.connectors.postgres.RefreshPlan plan, String mode) {
-        Gauge.builder("tviewd.tview.mode", () -> 1).description("The tview's refresh mode (value 1; the mode is the tag)")
-                .tag("tview", plan.tview().name()).tag("mode", mode).register(registry);
+        mode(plan.tview().name(), mode);
         plan.mappings().forEach((table, mappings) -> mappings.stream().map(m -> m.kind()).distinct().forEach(kind ->
                 Gauge.builder("tviewd.tview.mapping", () -> 1).description("Key mappings of the refresh plan, by base table and kind")
                         .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", kind).register(registry)));
         plan.unmapped().forEach(table -> Gauge.builder("tviewd.tview.mapping", () -> 1)
                 .description("Key mappings of the refresh plan, by base table and kind")
                 .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", "unmapped").register(registry));
+    }
+
+    /** (Re)tags the tview's mode gauge: the gauge of its previous mode goes away. */
+    void mode(String tview, String mode) {
+        registry.find("tviewd.tview.mode").tag("tview", tview).gauges().forEach(registry::remove);
+        Gauge.builder("tviewd.tview.mode", () -> 1).description("The tview's refresh mode (value 1; the mode is the tag)")
+                .tag("tview", tview).tag("mode", mode).register(registry);
     }
 
     /** Gauges of a tview's schedule (NaN while it is not scheduled). */

@@ -28,6 +28,8 @@ final class ModeWatcher implements AutoCloseable {
     private final PostgresSessions sessions;
     private final RefreshPipeline pipeline;
     private final ScheduledRefresher scheduled;
+    private final DaemonMetrics metrics;
+    private final java.util.Set<String> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tviewd-modes");
         t.setDaemon(true);
@@ -35,7 +37,8 @@ final class ModeWatcher implements AutoCloseable {
     });
     private Connection connection;
 
-    ModeWatcher(PostgresSessions sessions, RefreshPipeline pipeline, ScheduledRefresher scheduled) {
+    ModeWatcher(PostgresSessions sessions, RefreshPipeline pipeline, ScheduledRefresher scheduled, DaemonMetrics metrics) {
+        this.metrics = metrics;
         this.sessions = sessions;
         this.pipeline = pipeline;
         this.scheduled = scheduled;
@@ -66,6 +69,7 @@ final class ModeWatcher implements AutoCloseable {
                     if (m.mode() == RefreshMode.SCHEDULED) {
                         scheduled.schedule(s, m.schedule());
                     }
+                    metrics.mode(s.name(), wanted);
                     LOG.info("Tview {}: mode {} → {} (from CDC position {})", s.name(), old, wanted, lsn);
                     ModeStore.acknowledge(connection, s.plan().tview().table().toString(), m.mode(), lsn);
                 } else if (!acknowledged(s, m.mode())) {
@@ -77,8 +81,6 @@ final class ModeWatcher implements AutoCloseable {
             closeConnection();
         }
     }
-
-    private final java.util.Set<String> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private boolean acknowledged(TviewStatus s, RefreshMode mode) {
         return !acked.add(s.name() + "=" + mode.configName());

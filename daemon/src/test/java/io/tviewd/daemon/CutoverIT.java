@@ -126,6 +126,8 @@ class CutoverIT {
             }
             assertThat(during).as("writes committed while the cutover ran").isPositive();
             assertThat(daemon.pipeline().status().get("tv_post").mode()).isEqualTo(to.configName());
+            assertThat(daemon.metrics().scrape()).contains("tviewd_tview_mode{mode=\"" + to.configName() + "\",tview=\"tv_post\"} 1.0")
+                    .doesNotContain("tviewd_tview_mode{mode=\"" + from.configName() + "\",tview=\"tv_post\"}");
             try (Connection c = session(db)) {
                 assertThat(text(c, "SELECT status FROM tviewd.cutover ORDER BY id DESC LIMIT 1")).isEqualTo("done");
                 assertThat(text(c, "SELECT count(*)::text FROM tviewd.cutover_step WHERE status <> 'done'")).isEqualTo("0");
