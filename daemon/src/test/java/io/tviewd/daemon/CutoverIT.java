@@ -58,14 +58,44 @@ class CutoverIT {
                 """.formatted(mode.configName()), Configs.env(db, "TVIEWD_CDC_SLOT_NAME", slot));
     }
 
-    /** Writers that run until stopped; they count committed operations (the change log's length). */
+    /**
+     * Writers that run until stopped: {@code n} random blog writers, plus one that keeps the change log —
+     * it sets {@code tb_post.body} (which no other writer touches) to a unique value and records each
+     * committed (pk_post, body) in commit order.
+     */
     private static final class Writers implements AutoCloseable {
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong committed = new AtomicLong();
         final List<Thread> threads = new ArrayList<>();
         final List<Throwable> failures = new ArrayList<>();
+        final java.util.Map<Long, String> lastBody = new java.util.concurrent.ConcurrentHashMap<>();
 
         Writers(DatabaseConfig db, long seed, int n) {
+            Thread logger = new Thread(() -> {
+                try (Connection c = session(db);
+                     var ps = c.prepareStatement("UPDATE tb_post SET body = ? WHERE pk_post = (SELECT pk_post FROM tb_post "
+                             + "ORDER BY random() LIMIT 1) RETURNING pk_post")) {
+                    for (int i = 0; !stop.get(); i++) {
+                        String body = "log-" + seed + "-" + i;
+                        ps.setString(1, body);
+                        try (var rs = ps.executeQuery()) {
+                            if (rs.next()) {
+                                lastBody.put(rs.getLong(1), body);
+                            }
+                        } catch (SQLException e) {
+                            if (!SqlWorkload.isExpectedConflict(e)) {
+                                throw e;
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            });
+            threads.add(logger);
+            logger.start();
             for (int w = 0; w < n; w++) {
                 long s = seed * 31 + w;
                 Thread t = new Thread(() -> {
@@ -116,7 +146,8 @@ class CutoverIT {
         try (Daemon daemon = Daemons.started(config)) {
             List<String> log = new ArrayList<>();
             long during;
-            try (Writers writers = new Writers(db, from.ordinal() * 10L + to.ordinal(), 2)) {
+            Writers writers = new Writers(db, from.ordinal() * 10L + to.ordinal(), 2);
+            try (writers) {
                 writers.awaitMore(50);
                 long before = writers.committed.get();
                 int code = CutoverCommand.run(config, "tv_post", to, false, false, false, Duration.ofSeconds(60), log::add);
@@ -140,6 +171,17 @@ class CutoverIT {
                 assertThat(Cli.run("refresh", "tv_post", "--config", configFile(db, slot).toString()).code()).isZero();
             }
             Tviews.awaitConverged(db, Duration.ofSeconds(60), from + " → " + to + " with writes during the cutover; log " + log);
+            // the change log: every logged change to a post that still exists is in its document
+            assertThat(writers.lastBody).isNotEmpty();
+            try (Connection c = session(db)) {
+                for (var e : writers.lastBody.entrySet()) {
+                    String inTview = text(c, "SELECT t.data->>'body' FROM tv_post t JOIN tb_post p USING (id) WHERE p.pk_post = " + e.getKey());
+                    String inTable = text(c, "SELECT body FROM tb_post WHERE pk_post = " + e.getKey());
+                    if (inTable != null) {
+                        assertThat(inTview).as("post %d after %s → %s", e.getKey(), from, to).isEqualTo(e.getValue());
+                    }
+                }
+            }
         }
     }
 
