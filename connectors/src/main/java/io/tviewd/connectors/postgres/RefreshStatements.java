@@ -40,7 +40,9 @@ public final class RefreshStatements {
         insertCols.addAll(t.touchColumns());
         String selectList = cols + t.touchColumns().stream().map(c -> ", now()").collect(Collectors.joining());
         StringBuilder sql = new StringBuilder()
-                .append("WITH src AS MATERIALIZED (SELECT ").append(vcols)
+                // src is referenced three times, so PostgreSQL materializes it (evaluates the view once) on every
+                // version; no MATERIALIZED keyword, which PostgreSQL < 12 does not accept
+                .append("WITH src AS (SELECT ").append(vcols)
                 .append(" FROM ").append(t.sourceView().quoted()).append(" v").append(sourceWhere).append("),\n")
                 .append("up AS (INSERT INTO ").append(t.table().quoted()).append(" AS t (")
                 .append(columnList(insertCols, "")).append(")\n  SELECT ").append(selectList).append(" FROM src\n")

@@ -37,10 +37,11 @@ public final class TriggerInstaller {
             dropTriggers(c, t);
             List<String> functions = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                    + "WHERE n.nspname = ? AND (p.proname = ? OR starts_with(p.proname, ?))")) {
+                    + "WHERE n.nspname = ? AND (p.proname = ? OR left(p.proname, length(?)) = ?)")) {
                 ps.setString(1, StateSchema.SCHEMA);
                 ps.setString(2, TriggerStatements.refreshFunction(t));
                 ps.setString(3, t.table().name() + "__");
+                ps.setString(4, t.table().name() + "__");
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         functions.add(rs.getString(1));
@@ -61,7 +62,7 @@ public final class TriggerInstaller {
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, r.relname, g.tgname FROM pg_trigger g "
                 + "JOIN pg_class r ON r.oid = g.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-                + "WHERE NOT g.tgisinternal AND starts_with(g.tgname, 'tviewd_') ORDER BY 1, 2, 3");
+                + "WHERE NOT g.tgisinternal AND left(g.tgname, 7) = 'tviewd_' ORDER BY 1, 2, 3");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 if (TriggerStatements.isTriggerOf(t, rs.getString(3))) {
@@ -76,7 +77,7 @@ public final class TriggerInstaller {
         List<String> drops = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT n.nspname, r.relname, g.tgname FROM pg_trigger g "
                 + "JOIN pg_class r ON r.oid = g.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-                + "WHERE NOT g.tgisinternal AND starts_with(g.tgname, 'tviewd_')");
+                + "WHERE NOT g.tgisinternal AND left(g.tgname, 7) = 'tviewd_'");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 if (TriggerStatements.isTriggerOf(t, rs.getString(3))) {

@@ -29,7 +29,8 @@ import io.tviewd.connectors.TableName;
  *       SECURITY DEFINER, with the pinned rendering settings;</li>
  *   <li>{@code tviewd."<tview>__<table>__ins|upd|del|trunc"()} — trigger functions mapping changed rows to keys;</li>
  *   <li>triggers {@code tviewd_<order>_<tview>_ins|upd|del|trunc} on each base table, AFTER … FOR EACH STATEMENT;
- *       the 3-digit refresh order makes a tview's triggers fire after those of the tviews it reads.</li>
+ *       the 3-digit refresh order makes a tview's triggers fire after those of the tviews it reads
+ *       ({@code EXECUTE PROCEDURE}, the spelling PostgreSQL 10 also accepts).</li>
  * </ul>
  */
 public final class TriggerStatements {
@@ -97,14 +98,14 @@ public final class TriggerStatements {
                 String trg = quote(triggerName(t, order, ev));
                 out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
                 out.add("CREATE TRIGGER " + trg + " AFTER " + EVENTS.get(ev) + " ON " + table.quoted() + " " + referencing
-                        + " FOR EACH STATEMENT EXECUTE FUNCTION " + tfn + "()");
+                        + " FOR EACH STATEMENT EXECUTE PROCEDURE " + tfn + "()");
             }
             String truncFn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__trunc"));
             out.add("CREATE OR REPLACE FUNCTION " + truncFn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
                     + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL);\n  RETURN NULL;\nEND\n$tviewd$");
             String trg = quote(triggerName(t, order, "trunc"));
             out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
-            out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE FUNCTION " + truncFn + "()");
+            out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");
         }
         return out;
     }

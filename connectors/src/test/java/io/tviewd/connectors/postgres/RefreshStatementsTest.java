@@ -24,7 +24,7 @@ class RefreshStatementsTest {
     @Test
     void refreshByKeys_upsertsChangedRowsDeletesVanishedAndBumpsUpdatedAt() {
         assertThat(RefreshStatements.refreshByKeys(tvPost())).isEqualTo("""
-                WITH src AS MATERIALIZED (SELECT v."id", v."pk_post", v."data" FROM "public"."v_post" v WHERE v."id" = ANY(CAST(? AS text[])::uuid[])),
+                WITH src AS (SELECT v."id", v."pk_post", v."data" FROM "public"."v_post" v WHERE v."id" = ANY(CAST(? AS text[])::uuid[])),
                 up AS (INSERT INTO "public"."tv_post" AS t ("id", "pk_post", "data", "updated_at")
                   SELECT "id", "pk_post", "data", now() FROM src
                   ON CONFLICT ("id") DO UPDATE SET "pk_post" = EXCLUDED."pk_post", "data" = EXCLUDED."data", "updated_at" = EXCLUDED."updated_at"
@@ -37,7 +37,7 @@ class RefreshStatementsTest {
     @Test
     void refreshAll_hasNoKeyFilter() {
         String sql = RefreshStatements.refreshAll(tvPost());
-        assertThat(sql).startsWith("WITH src AS MATERIALIZED (SELECT v.\"id\", v.\"pk_post\", v.\"data\" FROM \"public\".\"v_post\" v),")
+        assertThat(sql).startsWith("WITH src AS (SELECT v.\"id\", v.\"pk_post\", v.\"data\" FROM \"public\".\"v_post\" v),")
                 .contains("del AS (DELETE FROM \"public\".\"tv_post\" t WHERE NOT EXISTS")
                 .doesNotContain("?");
     }
