@@ -1,7 +1,6 @@
 package io.tviewd.daemon;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -116,10 +115,5 @@ public final class TviewStatus {
                         .put("noopSkipped", noopSkipped.get())
                         .put("fullRefreshes", fullRefreshes.get())
                         .put("failures", failures.get()));
-    }
-
-    /** Names of the columns, for tests and logs. */
-    List<String> columns() {
-        return plan.tview().columns();
     }
 }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
