@@ -34,6 +34,13 @@ final class DatabaseOptions {
         return plan;
     }
 
+    /** Like {@link #find(Connection, TviewdConfig, String)} on a session of its own. */
+    static RefreshPlan find(TviewdConfig cfg, String name) throws SQLException {
+        try (Connection c = new io.tviewd.connectors.postgres.PostgresSessions(cfg.database()).open("tviewd-cli")) {
+            return find(c, cfg, name);
+        }
+    }
+
     /** Validates a {@code --chunk-size}; prints the problem and returns false when out of range. */
     static boolean validChunkSize(int chunkSize) {
         if (chunkSize < 1 || chunkSize > 1_000_000) {

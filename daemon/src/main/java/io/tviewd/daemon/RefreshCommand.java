@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.sql.Connection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -37,10 +36,7 @@ final class RefreshCommand implements Callable<Integer> {
             return Main.EXIT_CONFIG;
         }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
-        RefreshPlan plan;
-        try (Connection c = sessions.open("tviewd-refresh-cli")) {
-            plan = DatabaseOptions.find(c, cfg, tview);
-        }
+        RefreshPlan plan = DatabaseOptions.find(cfg, tview);
         if (plan == null) {
             return Main.EXIT_FAILURE;
         }

@@ -1,6 +1,5 @@
 package io.tviewd.daemon;
 
-import java.sql.Connection;
 import java.util.concurrent.Callable;
 
 import io.tviewd.config.TviewdConfig;
@@ -39,10 +38,7 @@ final class VerifyCommand implements Callable<Integer> {
             return Main.EXIT_CONFIG;
         }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
-        RefreshPlan plan;
-        try (Connection c = sessions.open("tviewd-verify")) {
-            plan = DatabaseOptions.find(c, cfg, tview);
-        }
+        RefreshPlan plan = DatabaseOptions.find(cfg, tview);
         if (plan == null) {
             return Main.EXIT_FAILURE;
         }

@@ -71,17 +71,52 @@ class CutoverIT {
         final java.util.Map<Long, String> lastBody = new java.util.concurrent.ConcurrentHashMap<>();
 
         Writers(DatabaseConfig db, long seed, int n) {
-            Thread logger = new Thread(() -> {
-                try (Connection c = session(db);
-                     var ps = c.prepareStatement("UPDATE tb_post SET body = ? WHERE pk_post = (SELECT pk_post FROM tb_post "
-                             + "ORDER BY random() LIMIT 1) RETURNING pk_post")) {
-                    for (int i = 0; !stop.get(); i++) {
-                        String body = "log-" + seed + "-" + i;
-                        ps.setString(1, body);
-                        try (var rs = ps.executeQuery()) {
-                            if (rs.next()) {
-                                lastBody.put(rs.getLong(1), body);
-                            }
+            spawn(db, c -> {
+                var ps = c.prepareStatement("UPDATE tb_post SET body = ? WHERE pk_post = (SELECT pk_post FROM tb_post "
+                        + "ORDER BY random() LIMIT 1) RETURNING pk_post");
+                AtomicLong i = new AtomicLong();
+                return () -> {
+                    String body = "log-" + seed + "-" + i.getAndIncrement();
+                    ps.setString(1, body);
+                    try (var rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            lastBody.put(rs.getLong(1), body);
+                        }
+                    }
+                };
+            });
+            for (int w = 0; w < n; w++) {
+                long s = seed * 31 + w;
+                spawn(db, c -> {
+                    SqlWorkload workload = SqlWorkload.blog(c, s);
+                    return () -> {
+                        workload.step();
+                        committed.incrementAndGet();
+                    };
+                });
+            }
+        }
+
+        /** One operation of a writer: one committed transaction. */
+        @FunctionalInterface
+        interface Op {
+            void run() throws SQLException;
+        }
+
+        /** Prepares a writer's operation on its own connection. */
+        @FunctionalInterface
+        interface OpFactory {
+            Op open(Connection c) throws SQLException;
+        }
+
+        /** Runs the operation in a loop on its own thread and connection until stopped; conflicts between writers are expected. */
+        private void spawn(DatabaseConfig db, OpFactory factory) {
+            Thread t = new Thread(() -> {
+                try (Connection c = session(db)) {
+                    Op op = factory.open(c);
+                    while (!stop.get()) {
+                        try {
+                            op.run();
                         } catch (SQLException e) {
                             if (!SqlWorkload.isExpectedConflict(e)) {
                                 throw e;
@@ -94,32 +129,8 @@ class CutoverIT {
                     }
                 }
             });
-            threads.add(logger);
-            logger.start();
-            for (int w = 0; w < n; w++) {
-                long s = seed * 31 + w;
-                Thread t = new Thread(() -> {
-                    try (Connection c = session(db)) {
-                        SqlWorkload workload = SqlWorkload.blog(c, s);
-                        while (!stop.get()) {
-                            try {
-                                workload.step();
-                                committed.incrementAndGet();
-                            } catch (SQLException e) {
-                                if (!SqlWorkload.isExpectedConflict(e)) {
-                                    throw e;
-                                }
-                            }
-                        }
-                    } catch (Throwable e) {
-                        synchronized (failures) {
-                            failures.add(e);
-                        }
-                    }
-                });
-                threads.add(t);
-                t.start();
-            }
+            threads.add(t);
+            t.start();
         }
 
         void awaitMore(long n) {
