@@ -62,6 +62,33 @@ public final class ConfigKeys {
                 return e.getMessage();
             }
         }, "Schedule of `scheduled` tviews that declare none: an interval (`30s`, `5m`) or a 5-field cron expression in UTC (`*/5 * * * *`).");
+        define("events.enabled", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
+                "Emit one refresh event per changed tview row, atomically in the refresh transaction (`pg_logical_emit_message`), and deliver them to the sinks below. Needs PostgreSQL 14 or later.");
+        define("events.data", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
+                "Include the new document (column `data`) or row in each event; when false events carry keys only.");
+        define("events.cascade", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
+                "Also publish one FraiseQL cascade per refresh transaction (`{updated:[…], deleted:[…]}`): SSE event `cascade`, event-bus address `<events.event-bus-address>.cascade`, Kafka topic `kafka.cascade-topic`.");
+        define("events.max-transaction-events", KeyType.INT, 100_000, intBetween(100, 10_000_000),
+                "Events of one transaction held in memory to keep one event per key per transaction; a larger transaction is delivered in parts (a key may then repeat with the same version).");
+        define("events.sse-retention", KeyType.INT, 10_000, intBetween(0, 1_000_000),
+                "Events kept in memory for SSE clients that resume with `Last-Event-ID` (the retention window, in events).");
+        define("events.sse-client-buffer", KeyType.INT, 1_000, intBetween(1, 1_000_000),
+                "Events queued for one SSE client before it is disconnected as too slow (it can resume with `Last-Event-ID`).");
+        define("events.event-bus-address", KeyType.STRING, "tviewd.events", nonEmpty(),
+                "Vert.x event-bus address where every event is published for in-process consumers.");
+        define("kafka.bootstrap-servers", KeyType.STRING, "", v -> null,
+                "Kafka bootstrap servers (`host:port,…`); empty disables the Kafka sink.");
+        define("kafka.topic-template", KeyType.STRING, "tviewd.{schema}.{table}",
+                v -> ((String) v).matches("[A-Za-z0-9._{}-]+") && !((String) v).replaceAll("\\{(schema|table|typename)}", "").contains("{")
+                        ? null : "must be a topic name using only letters, digits, '.', '_', '-' and the placeholders {schema}, {table}, {typename}",
+                "Topic per tview; placeholders {schema}, {table}, {typename}.");
+        define("kafka.cascade-topic", KeyType.STRING, "tviewd.cascade",
+                v -> ((String) v).matches("[A-Za-z0-9._-]+") ? null : "must be a topic name (letters, digits, '.', '_', '-')",
+                "Topic of cascade records when `events.cascade` is on (record key = refresh transaction id).");
+        define("kafka.delivery-timeout", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofSeconds(1), Duration.ofHours(1)),
+                "How long one send may take before the sink counts it failed, reports degraded and retries.");
+        define("kafka.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
+                "Pause between attempts to deliver a batch Kafka did not acknowledge.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
@@ -74,7 +101,7 @@ public final class ConfigKeys {
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
-                "Declared tviews or settings for discovered ones: list of {table, source-view, key, mode, schedule, unmapped, mappings: [{table, column, sql}]}.");
+                "Declared tviews or settings for discovered ones: list of {table, source-view, key, mode, schedule, unmapped, typename, mappings: [{table, column, sql}]}.");
     }
 
     private ConfigKeys() {

@@ -29,7 +29,7 @@ public final class ConfigLoader {
 
     /** Environment variables with the prefix that are not configuration keys but are allowed. */
     private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL");
-    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings", "mode", "schedule");
+    private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings", "mode", "schedule", "typename");
     private static final Set<String> MAPPING_FIELDS = Set.of("table", "column", "sql");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
 
@@ -148,10 +148,18 @@ public final class ConfigLoader {
                         (Duration) values.get("refresh.statement-timeout"), (Duration) values.get("refresh.quarantine-retry"),
                         UnmappedPolicy.parse((String) values.get("refresh.unmapped-policy")),
                         "enforce".equals(values.get("refresh.replica-identity")),
-                        RefreshMode.parse((String) values.get("refresh.default-mode")), Schedule.parse((String) values.get("refresh.default-schedule"))),
+                        RefreshMode.parse((String) values.get("refresh.default-mode")), Schedule.parse((String) values.get("refresh.default-schedule")),
+                        (Boolean) values.get("events.enabled")),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention")),
+                new EventsConfig((Boolean) values.get("events.enabled"), (Boolean) values.get("events.data"),
+                        (Boolean) values.get("events.cascade"), (Integer) values.get("events.max-transaction-events"),
+                        (Integer) values.get("events.sse-retention"), (Integer) values.get("events.sse-client-buffer"),
+                        (String) values.get("events.event-bus-address")),
+                new KafkaConfig((String) values.get("kafka.bootstrap-servers"), (String) values.get("kafka.topic-template"),
+                        (String) values.get("kafka.cascade-topic"), (Duration) values.get("kafka.delivery-timeout"),
+                        (Duration) values.get("kafka.retry-backoff")),
                 tviews);
     }
 
@@ -189,7 +197,7 @@ public final class ConfigLoader {
             String at = "tviews[" + i + "]";
             if (!(list.get(i) instanceof Map<?, ?> entry)) {
                 problems.add("Invalid value '" + list.get(i) + "' for '" + at
-                        + "': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, mappings");
+                        + "': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, typename, mappings");
                 continue;
             }
             unknownFields(entry, TVIEW_FIELDS, at, problems);
@@ -222,9 +230,18 @@ public final class ConfigLoader {
                     problems.add("Invalid value '" + entry.get("schedule") + "' for '" + at + ".schedule': " + e.getMessage());
                 }
             }
+            String typename = null;
+            if (entry.get("typename") != null) {
+                typename = entry.get("typename").toString();
+                if (!typename.matches("[_A-Za-z][_0-9A-Za-z]*")) {
+                    problems.add("Invalid value '" + typename + "' for '" + at + ".typename': must be a GraphQL type name ([_A-Za-z][_0-9A-Za-z]*)");
+                    typename = null;
+                }
+            }
             if (table != null) {
                 out.add(new TviewDeclaration(table, Optional.ofNullable(view), Optional.ofNullable(key),
-                        Optional.ofNullable(policy), mappings, Optional.ofNullable(mode), Optional.ofNullable(schedule)));
+                        Optional.ofNullable(policy), mappings, Optional.ofNullable(mode), Optional.ofNullable(schedule),
+                        Optional.ofNullable(typename)));
             }
         }
         return out;

@@ -13,10 +13,12 @@ import java.util.Optional;
  * @param mappings explicit key mappings, which replace derived ones for their tables
  * @param mode initial refresh mode; empty means {@code refresh.default-mode}
  * @param schedule interval or cron expression of {@code scheduled} mode
+ * @param typename entity name in events; empty means the PascalCase of the name without its {@code tv_}/{@code ta_} prefix
  */
 public record TviewDeclaration(String table, Optional<String> sourceView, Optional<String> key,
                                Optional<UnmappedPolicy> unmapped, List<MappingDeclaration> mappings,
-                               Optional<RefreshMode> mode, Optional<Schedule> schedule) {
+                               Optional<RefreshMode> mode, Optional<Schedule> schedule,
+                               Optional<String> typename) {
 
     public TviewDeclaration {
         mappings = List.copyOf(mappings);

@@ -12,6 +12,8 @@ public record TviewdConfig(
         RefreshConfig refresh,
         HttpConfig http,
         DiscoveryConfig discovery,
+        EventsConfig events,
+        KafkaConfig kafka,
         List<TviewDeclaration> tviews) {
 
     public TviewdConfig {
@@ -20,11 +22,11 @@ public record TviewdConfig(
 
     /** Returns a copy pointing at another database (used by {@code demo} for its embedded PostgreSQL). */
     public TviewdConfig withDatabase(DatabaseConfig db) {
-        return new TviewdConfig(db, cdc, refresh, http, discovery, tviews);
+        return new TviewdConfig(db, cdc, refresh, http, discovery, events, kafka, tviews);
     }
 
     /** Returns a copy with other HTTP settings. */
     public TviewdConfig withHttp(HttpConfig h) {
-        return new TviewdConfig(database, cdc, refresh, h, discovery, tviews);
+        return new TviewdConfig(database, cdc, refresh, h, discovery, events, kafka, tviews);
     }
 }

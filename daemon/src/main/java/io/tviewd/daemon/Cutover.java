@@ -75,9 +75,9 @@ final class Cutover {
                     this::publish, () -> null));
         }
         if (to == RefreshMode.TRIGGER) {
-            steps.add(new Step("install-triggers", String.join(";\n      ", TriggerStatements.install(plan, order)),
+            steps.add(new Step("install-triggers", String.join(";\n      ", TriggerStatements.install(plan, order, config.refresh().emitEvents())),
                     "drop the triggers and functions of " + name, () -> {
-                        TriggerInstaller.install(c, plan, order);
+                        TriggerInstaller.install(c, plan, order, config.refresh().emitEvents());
                         return null;
                     }, () -> {
                         TriggerInstaller.remove(c, plan.tview());
@@ -94,11 +94,11 @@ final class Cutover {
                 + "'; wait for the acknowledgement", () -> switchTo(to), () -> switchTo(from)));
         if (from == RefreshMode.TRIGGER) {
             steps.add(new Step("remove-triggers", "drop the triggers and functions of " + name,
-                    "reinstall them: " + String.join("; ", TriggerStatements.install(plan, order)), () -> {
+                    "reinstall them: " + String.join("; ", TriggerStatements.install(plan, order, config.refresh().emitEvents())), () -> {
                         TriggerInstaller.remove(c, plan.tview());
                         return null;
                     }, () -> {
-                        TriggerInstaller.install(c, plan, order);
+                        TriggerInstaller.install(c, plan, order, config.refresh().emitEvents());
                         return null;
                     }));
         }

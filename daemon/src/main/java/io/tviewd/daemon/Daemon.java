@@ -50,6 +50,7 @@ public final class Daemon implements AutoCloseable {
     private ChangeSource source;
     private ScheduledRefresher scheduled;
     private ModeWatcher modeWatcher;
+    private EventStreams events;
     private Map<String, String> refused = Map.of();
     private CompletableFuture<Void> stopped = new CompletableFuture<>();
     private int httpPort = -1;
@@ -74,6 +75,15 @@ public final class Daemon implements AutoCloseable {
             ReplicationSetup setup = new ReplicationSetup(c);
             setup.requireLogicalDecoding();
             StateSchema.install(c);
+            // a daemon killed a moment ago may still hold a slot until the server notices: wait a little
+            Retry slotWait = new Retry(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                    System::currentTimeMillis, Thread::sleep);
+            metrics.eventsEnabled(config.events().enabled());
+            if (config.events().enabled()) {
+                // before anything refreshes: every event emitted from now on has a slot to wait in
+                events = new EventStreams(config, metrics, typenames(config));
+                events.prepare(c, setup, slotWait);
+            }
             for (var open : io.tviewd.connectors.postgres.CutoverJournal.open(c)) {
                 LOG.warn("Cutover #{} of {} ({} → {}) was interrupted ({}): run `tviewd cutover {} --resume` or `--rollback`",
                         open.id(), open.tview(), open.from().configName(), open.to().configName(), open.status(), open.tview());
@@ -98,9 +108,6 @@ public final class Daemon implements AutoCloseable {
             Set<TableName> published = new TreeSet<>(tables);
             published.add(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA));
             boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), published);
-            // a daemon killed a moment ago may still hold the slot until the server notices: wait a little
-            Retry slotWait = new Retry(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(30),
-                    System::currentTimeMillis, Thread::sleep);
             boolean slotCreated = slotWait.call("claiming replication slot " + config.cdc().slotName(),
                     () -> setup.ensureSlot(config.cdc().slotName()), e -> e instanceof ReplicationSetup.SlotInUseException);
             reconcile = slotCreated || publicationChanged;
@@ -116,7 +123,8 @@ public final class Daemon implements AutoCloseable {
         }
         for (RefreshPlan p : modes.triggersInstalledNow()) {
             // the triggers cover every write from their installation on; one full refresh covers what came before
-            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.RefreshRequest.full(p.tview()))), "trigger");
+            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.RefreshRequest.full(p.tview(),
+                    io.tviewd.connectors.postgres.RefreshCause.of("trigger")))), "trigger");
         }
         scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline, metrics);
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
@@ -133,12 +141,29 @@ public final class Daemon implements AutoCloseable {
             }
         });
         vertx = Vertx.vertx();
+        if (events != null) {
+            events.start(vertx);
+        }
         HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
         vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         httpPort = http.actualPort();
         state = State.RUNNING;
         LOG.info("tviewd running: {} tviews, {} base tables, HTTP on http://{}:{}", plans.size(), tables.size(),
                 config.http().host(), httpPort);
+    }
+
+    /** Entity name of a tview in events: its declared {@code typename}, else the PascalCase of its name. */
+    static java.util.function.Function<String, String> typenames(TviewdConfig config) {
+        Map<String, String> declared = new java.util.HashMap<>();
+        for (io.tviewd.config.TviewDeclaration d : config.tviews()) {
+            d.typename().ifPresent(n -> declared.put(TableName.parse(d.table(), "public").toString(), n));
+        }
+        return t -> declared.getOrDefault(t, io.tviewd.connectors.events.Typenames.of(t));
+    }
+
+    /** The event streams, or null when events are disabled. */
+    EventStreams events() {
+        return events;
     }
 
     public State state() {
@@ -194,6 +219,9 @@ public final class Daemon implements AutoCloseable {
         }
         if (source != null) {
             source.close();
+        }
+        if (events != null) {
+            events.close();
         }
         if (refresher != null) {
             refresher.close();

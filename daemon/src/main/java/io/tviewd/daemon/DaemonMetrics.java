@@ -20,6 +20,7 @@ public final class DaemonMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong lagMillis = new AtomicLong(-1);
     private final AtomicLong lastBatchSize = new AtomicLong();
+    private volatile boolean eventsOn;
 
     public DaemonMetrics() {
         Gauge.builder("tviewd.cdc.lag", lagMillis, AtomicLong::get).baseUnit("milliseconds")
@@ -85,8 +86,16 @@ public final class DaemonMetrics {
                 .tag("tview", tview).tag("table", table.toString()).register(registry).increment(n);
     }
 
+    /** Whether refreshes emit events (events.enabled), so {@link #refreshed} counts them. */
+    void eventsEnabled(boolean on) {
+        eventsOn = on;
+    }
+
     void refreshed(RefreshResult r, String mode) {
         String tview = r.tview().name();
+        if (eventsOn) {
+            eventsEmitted(r, mode);
+        }
         if (r.failed()) {
             Counter.builder("tviewd.refresh.failures").description("Refreshes of a tview that failed (tview quarantined)")
                     .tag("tview", tview).tag("mode", mode).register(registry).increment();
@@ -103,6 +112,48 @@ public final class DaemonMetrics {
                 .tag("tview", tview).tag("mode", mode).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry).record(Duration.ofNanos(r.nanos()));
+    }
+
+    /** Events the daemon's own refreshes emitted (one per row written or deleted). */
+    private void eventsEmitted(RefreshResult r, String mode) {
+        if (!r.failed() && r.written() + r.deleted() > 0) {
+            Counter.builder("tviewd.events.emitted").description("Refresh events emitted by this daemon's refreshes (trigger-mode writers emit theirs in the database)")
+                    .tag("tview", r.tview().name()).tag("mode", mode).register(registry).increment(r.written() + r.deleted());
+        }
+    }
+
+    void eventsReceived(String stream, int n) {
+        Counter.builder("tviewd.events.received").description("Refresh events read back from the WAL, by event stream")
+                .tag("stream", stream).register(registry).increment(n);
+    }
+
+    void eventsDelivered(String sink, int n) {
+        Counter.builder("tviewd.events.delivered").description("Refresh events delivered (acknowledged for kafka), by sink")
+                .tag("sink", sink).register(registry).increment(n);
+    }
+
+    void sinkError(String sink) {
+        Counter.builder("tviewd.events.delivery.errors").description("Failed deliveries of an event batch to a sink")
+                .tag("sink", sink).register(registry).increment();
+    }
+
+    void sinkRetry(String sink) {
+        Counter.builder("tviewd.events.delivery.retries").description("Retried deliveries of an event batch to a sink")
+                .tag("sink", sink).register(registry).increment();
+    }
+
+    void sseClientDropped() {
+        Counter.builder("tviewd.events.sse.clients.dropped").description("SSE clients disconnected for falling behind events.sse-client-buffer")
+                .register(registry).increment();
+    }
+
+    /** Lag and health gauges of a durable sink. */
+    void sink(SinkDelivery d) {
+        Gauge.builder("tviewd.events.sink.lag", d, SinkDelivery::lagSeconds).baseUnit("seconds")
+                .description("Age (since commit) of the oldest event the sink has not acknowledged yet; 0 when none waits")
+                .tag("sink", d.name()).register(registry);
+        Gauge.builder("tviewd.events.sink.up", d, x -> x.problem() == null ? 1 : 0)
+                .description("1 while the sink acknowledges deliveries, 0 while it is degraded").tag("sink", d.name()).register(registry);
     }
 
     private void rows(String tview, String mode, String outcome, long n) {

@@ -19,7 +19,10 @@ import io.vertx.ext.web.handler.BodyHandler;
  *
  * <ul>
  *   <li>{@code GET /health/live} — 200 while the daemon is starting or running, 503 once stopping or failed</li>
- *   <li>{@code GET /health/ready} — 200 when the database answers and CDC is streaming, else 503; named checks</li>
+ *   <li>{@code GET /health/ready} — 200 when the database answers and CDC is streaming (status {@code DEGRADED} while an
+ *       event stream or sink is down: refresh goes on), else 503; named checks</li>
+ *   <li>{@code GET /api/v1/events[?tview=a,b]} — refresh events as server-sent events, resumable with {@code Last-Event-ID}
+ *       (bearer token when {@code http.token} is set)</li>
  *   <li>{@code GET /metrics} — Prometheus text format</li>
  *   <li>{@code GET /api/v1/tviews}, {@code GET /api/v1/tviews/{name}} — plan, mode, last refresh, last error, counters</li>
  *   <li>{@code POST /api/v1/tviews/{name}/verify[?repair=true]} — chunked comparison with the view (bearer token)</li>
@@ -48,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(daemon.metrics().scrape()));
         router.get("/api/v1/tviews").handler(this::list);
+        router.get("/api/v1/events").handler(this::events);
         router.get("/api/v1/tviews/:name").handler(this::one);
         router.post("/api/v1/tviews/:name/verify").handler(this::verify);
         router.post("/api/v1/tviews/:name/cutover").handler(this::cutover);
@@ -90,8 +94,31 @@ public final class HttpVerticle extends VerticleBase {
                 cdc.put("reason", "CDC is not streaming (daemon state " + daemon.state() + ")");
             }
             boolean up = dbProblem == null && streaming;
-            json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN")
-                    .put("checks", new JsonArray().add(db).add(cdc)));
+            JsonArray checks = new JsonArray().add(db).add(cdc);
+            boolean degraded = false;
+            EventStreams streams = daemon.events();
+            if (streams != null) {
+                for (Map.Entry<String, String> e : streams.problems().entrySet()) {
+                    JsonObject check = new JsonObject().put("id", "events-" + e.getKey()).put("status", e.getValue() == null ? "UP" : "DOWN");
+                    if (e.getValue() != null) {
+                        check.put("reason", "event stream " + e.getKey() + " " + e.getValue());
+                        degraded = true;
+                    }
+                    checks.add(check);
+                }
+                for (SinkDelivery d : streams.deliveries()) {
+                    JsonObject check = new JsonObject().put("id", "sink-" + d.name()).put("status", d.problem() == null ? "UP" : "DEGRADED")
+                            .put("delivered", d.delivered()).put("lagSeconds", d.lagSeconds());
+                    if (d.problem() != null) {
+                        check.put("reason", d.problem()).put("since", d.degradedSince().toString())
+                                .put("impact", "tviews keep refreshing; events wait in the WAL and are delivered when the sink is back");
+                        degraded = true;
+                    }
+                    checks.add(check);
+                }
+            }
+            json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? (degraded ? "DEGRADED" : "UP") : "DOWN")
+                    .put("checks", checks));
         });
     }
 
@@ -105,6 +132,52 @@ public final class HttpVerticle extends VerticleBase {
                         .put("streaming", daemon.source() != null && daemon.source().isStreaming())
                         .put("changesConsumed", daemon.pipeline().changesConsumed())
                         .put("lagMs", daemon.pipeline().lagMillis())));
+    }
+
+    /** Server-sent events: {@code ?tview=a,b} filters (name or schema.name), {@code Last-Event-ID} resumes. */
+    private void events(RoutingContext ctx) {
+        EventStreams streams = daemon.events();
+        if (streams == null || streams.live() == null) {
+            json(ctx, 404, new JsonObject().put("error", "refresh events are disabled (events.enabled=false)"));
+            return;
+        }
+        if (!config.token().isEmpty() && !authorized(ctx)) {
+            return;
+        }
+        java.util.Set<String> tviews = new java.util.HashSet<>();
+        String filter = ctx.request().getParam("tview");
+        if (filter != null) {
+            for (String t : filter.split(",")) {
+                if (!t.isBlank()) {
+                    tviews.add(t.trim());
+                }
+            }
+            java.util.Set<String> known = new java.util.HashSet<>();
+            daemon.pipeline().status().values().forEach(st -> {
+                known.add(st.name());
+                known.add(st.plan().tview().table().toString());
+            });
+            java.util.List<String> unknown = tviews.stream().filter(t -> !known.contains(t)).sorted().toList();
+            if (!unknown.isEmpty()) {
+                json(ctx, 404, new JsonObject().put("error", "No tview named " + String.join(", ", unknown) + " (parameter tview); known: "
+                        + String.join(", ", new java.util.TreeSet<>(daemon.pipeline().status().keySet()))));
+                return;
+            }
+        }
+        String last = ctx.request().getHeader("Last-Event-ID");
+        if (last == null) {
+            last = ctx.request().getParam("lastEventId");
+        }
+        Long lastEventId = null;
+        if (last != null && !last.isBlank()) {
+            try {
+                lastEventId = Long.parseLong(last.trim());
+            } catch (NumberFormatException e) {
+                json(ctx, 400, new JsonObject().put("error", "Invalid value '" + last + "' for 'Last-Event-ID': must be an event version (a number)"));
+                return;
+            }
+        }
+        streams.live().subscribe(ctx.response(), tviews, lastEventId);
     }
 
     private void one(RoutingContext ctx) {

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.RefreshCause;
 import io.tviewd.connectors.postgres.KeyMapping;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.RefreshRequest;
@@ -55,11 +56,15 @@ public final class KeyMapper {
         Map<Tview, Set<String>> keys = new LinkedHashMap<>();
         Map<Tview, Map<KeyMapping, Set<String>>> lookups = new LinkedHashMap<>();
         Set<Tview> full = new LinkedHashSet<>();
+        Map<Tview, Cause> causes = new HashMap<>();
         Map<String, Map<TableName, Integer>> counts = new LinkedHashMap<>();
         int unmappable = 0;
         for (RowChange c : changes) {
             if (c.op() == RowChange.Op.TRUNCATE) {
-                plansByTable.getOrDefault(c.table(), List.of()).forEach(p -> full.add(p.tview()));
+                plansByTable.getOrDefault(c.table(), List.of()).forEach(p -> {
+                    full.add(p.tview());
+                    causes.computeIfAbsent(p.tview(), k -> new Cause()).add(c);
+                });
                 continue;
             }
             Map<Tview, Boolean> hit = new HashMap<>();
@@ -68,6 +73,7 @@ public final class KeyMapper {
                 if (t.mapping() instanceof KeyMapping.FullRefresh) {
                     full.add(tv);
                     hit.put(tv, true);
+                    causes.computeIfAbsent(tv, k -> new Cause()).add(c);
                     continue;
                 }
                 int found = 0;
@@ -88,6 +94,9 @@ public final class KeyMapper {
                     }
                 }
                 hit.merge(tv, found > 0, Boolean::logicalOr);
+                if (found > 0) {
+                    causes.computeIfAbsent(tv, k -> new Cause()).add(c);
+                }
             }
             for (boolean h : hit.values()) {
                 if (!h) {
@@ -98,13 +107,29 @@ public final class KeyMapper {
         List<RefreshRequest> out = new ArrayList<>();
         for (RefreshPlan p : ordered) {
             Tview tv = p.tview();
+            RefreshCause cause = causes.getOrDefault(tv, new Cause()).cause();
             if (full.contains(tv)) {
-                out.add(RefreshRequest.full(tv));
+                out.add(RefreshRequest.full(tv, cause));
             } else if (keys.containsKey(tv) || lookups.containsKey(tv)) {
-                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false));
+                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false, cause));
             }
         }
         return new Mapped(out, counts, unmappable);
+    }
+
+    /** Base tables and source transactions that caused one tview's refresh in a batch. */
+    private static final class Cause {
+        private final Set<TableName> tables = new java.util.TreeSet<>();
+        private final Set<Long> txids = new java.util.TreeSet<>();
+
+        void add(RowChange c) {
+            tables.add(c.table());
+            txids.add(c.txId());
+        }
+
+        RefreshCause cause() {
+            return RefreshCause.of(RefreshPipeline.MODE, tables, txids);
+        }
     }
 
     private static List<Map<String, Object>> images(RowChange c) {

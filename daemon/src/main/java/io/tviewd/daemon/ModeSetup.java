@@ -92,7 +92,7 @@ final class ModeSetup {
             }
             if (modes.get(p.tview().name()).mode() == RefreshMode.TRIGGER) {
                 boolean existed = !TriggerInstaller.installed(c, p.tview()).isEmpty();
-                TriggerInstaller.install(c, p, i + 1);
+                TriggerInstaller.install(c, p, i + 1, config.refresh().emitEvents());
                 if (!existed) {
                     installedNow.add(p);
                 }

@@ -44,7 +44,8 @@ final class PopulateCommand implements Callable<Integer> {
                 return Main.EXIT_FAILURE;
             }
             long t0 = System.nanoTime();
-            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, plan.tview(), chunkSize, PopulateCommand::bar);
+            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, plan.tview(), chunkSize,
+                    io.tviewd.connectors.postgres.RefreshCause.of("populate"), PopulateCommand::bar);
             System.out.printf("%n%s populated from %s: %d rows visited, %d written, %d deleted in %d ms%n", plan.tview().name(),
                     plan.tview().sourceView(), r.rows(), r.written(), r.deleted(), (System.nanoTime() - t0) / 1_000_000);
             return Main.EXIT_OK;

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.RefreshCause;
 import io.tviewd.connectors.postgres.RefreshRequest;
 import io.tviewd.connectors.postgres.RefreshResult;
 import picocli.CommandLine.Command;
@@ -57,7 +58,8 @@ final class RefreshCommand implements Callable<Integer> {
     }
 
     static RefreshRequest request(RefreshPlan plan, List<String> keys) {
-        return keys == null ? RefreshRequest.full(plan.tview()) : RefreshRequest.keys(plan.tview(), distinct(keys));
+        RefreshCause manual = RefreshCause.of("manual");
+        return keys == null ? RefreshRequest.full(plan.tview(), manual) : RefreshRequest.keys(plan.tview(), distinct(keys), manual);
     }
 
 }

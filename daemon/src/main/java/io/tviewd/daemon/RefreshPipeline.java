@@ -18,6 +18,7 @@ import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.RefreshRequest;
+import io.tviewd.connectors.postgres.RefreshCause;
 import io.tviewd.connectors.postgres.RefreshResult;
 import io.tviewd.connectors.postgres.Refresher;
 import io.tviewd.connectors.postgres.Tview;
@@ -167,7 +168,7 @@ public final class RefreshPipeline implements ChangeHandler {
         List<RefreshRequest> requests = new ArrayList<>();
         for (TviewStatus s : status.values()) {
             if (MODE.equals(s.mode())) {
-                requests.add(RefreshRequest.full(s.plan().tview()));
+                requests.add(RefreshRequest.full(s.plan().tview(), RefreshCause.of("reconcile")));
             }
         }
         if (requests.isEmpty()) {
@@ -201,7 +202,7 @@ public final class RefreshPipeline implements ChangeHandler {
                 }
                 Tview t = s.plan().tview();
                 if (quarantined.contains(t)) {
-                    ordered.add(RefreshRequest.full(t));
+                    ordered.add(RefreshRequest.full(t, RefreshCause.of(MODE)));
                 } else {
                     out.stream().filter(r -> r.tview().equals(t)).forEach(ordered::add);
                 }

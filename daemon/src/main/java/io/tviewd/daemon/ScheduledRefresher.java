@@ -82,7 +82,8 @@ final class ScheduledRefresher implements AutoCloseable {
         long t0 = System.nanoTime();
         try (Connection c = sessions.open("tviewd-scheduled", config.statementTimeout());
              Refresher refresher = new Refresher(sessions, config)) {
-            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), 1000, (done, total) -> { });
+            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), 1000,
+                    io.tviewd.connectors.postgres.RefreshCause.of(MODE), (done, total) -> { });
             long nanos = System.nanoTime() - t0;
             pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, r.rows(), r.written(), r.deleted(),
                     r.rows() - r.written(), nanos, null)), MODE);

@@ -11,6 +11,7 @@ import io.tviewd.config.RefreshConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshRequest;
 import io.tviewd.connectors.postgres.RefreshResult;
+import io.tviewd.connectors.postgres.RefreshCause;
 import io.tviewd.connectors.postgres.Refresher;
 import io.tviewd.connectors.postgres.Tview;
 import io.tviewd.connectors.postgres.TviewVerifier;
@@ -55,7 +56,7 @@ final class TviewMaintenance {
              Refresher refresher = new Refresher(sessions, config)) {
             TviewVerifier.Report report = TviewVerifier.verify(c, t, chunkSize, (diff, checked) -> {
                 if (repair && !diff.isEmpty()) {
-                    RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff)))).get(0);
+                    RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), RefreshCause.of("repair")))).get(0);
                     if (r.failed()) {
                         throw new SQLException(r.error());
                     }

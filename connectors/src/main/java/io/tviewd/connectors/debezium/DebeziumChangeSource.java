@@ -7,9 +7,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -18,10 +15,6 @@ import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.debezium.embedded.Connect;
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.RecordChangeEvent;
-import io.debezium.engine.format.ChangeEventFormat;
 import io.tviewd.config.CdcConfig;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.connectors.ChangeBatch;
@@ -50,16 +43,7 @@ public final class DebeziumChangeSource implements ChangeSource {
 
     private final DatabaseConfig database;
     private final CdcConfig cdc;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tviewd-cdc");
-        t.setDaemon(false);
-        return t;
-    });
-    private final CompletableFuture<Void> done = new CompletableFuture<>();
-    private volatile boolean streaming;
-    /** Released once the engine's task started or the engine ended; {@link #close} waits for it. */
-    private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
-    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final DebeziumRunner runner = new DebeziumRunner("cdc");
     /** True while the stream is between a transaction's BEGIN and END (engine threads only, one at a time). */
     private boolean inTransaction;
 
@@ -70,49 +54,21 @@ public final class DebeziumChangeSource implements ChangeSource {
 
     @Override
     public CompletableFuture<Void> start(Set<TableName> tables, ChangeHandler handler) {
-        Properties props = engineProperties(database, cdc, tables);
-        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(props)
-                .using(new DebeziumEngine.ConnectorCallback() {
-                    @Override
-                    public void pollingStarted() {
-                        streaming = true;
-                        settled.countDown();
-                        LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
-                                cdc.publicationName(), tables.size());
-                    }
-
-                    @Override
-                    public void pollingStopped() {
-                        streaming = false;
-                    }
-                })
-                .using((success, message, error) -> {
-                    streaming = false;
-                    settled.countDown();
-                    if (success) {
-                        done.complete(null);
-                    } else {
-                        done.completeExceptionally(error != null ? error
-                                : new IllegalStateException("CDC engine stopped: " + message));
-                    }
-                })
-                .notifying((records, committer) -> handleBatch(records, committer, handler))
-                .build();
-        executor.execute(engine);
-        return done;
+        Properties props = engineProperties(database, cdc, cdc.slotName(), cdc.publicationName(), cdc.topicPrefix());
+        return runner.start(props, records -> handleBatch(records, handler),
+                () -> LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
+                        cdc.publicationName(), tables.size()));
     }
 
-    private void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
-                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
-                             ChangeHandler handler) throws InterruptedException {
+    private int handleBatch(List<SourceRecord> records, ChangeHandler handler) throws InterruptedException {
         List<RowChange> changes = new ArrayList<>(records.size());
         int safe = -1;
         long newestTs = -1;
         long lastLsn = -1;
         String txTopic = cdc.topicPrefix() + ".transaction";
+        String messageTopic = cdc.topicPrefix() + ".message";
         for (int i = 0; i < records.size(); i++) {
-            SourceRecord r = records.get(i).record();
+            SourceRecord r = records.get(i);
             if (r.sourceOffset() != null && r.sourceOffset().get("lsn") instanceof Long lsn) {
                 lastLsn = Math.max(lastLsn, lsn);
             }
@@ -127,8 +83,8 @@ public final class DebeziumChangeSource implements ChangeSource {
                 }
                 continue;
             }
-            if (value.schema().field("op") == null || value.schema().field("source") == null) {
-                // heartbeat or other control record
+            if (messageTopic.equals(r.topic()) || value.schema().field("op") == null || value.schema().field("source") == null) {
+                // a refresh event (read by the event streams), a heartbeat or another control record
                 if (!inTransaction) {
                     safe = i;
                 }
@@ -171,10 +127,7 @@ public final class DebeziumChangeSource implements ChangeSource {
         } catch (Exception e) {
             throw new IllegalStateException("Refresh failed for a batch of " + changes.size() + " changes: " + e.getMessage(), e);
         }
-        for (int i = 0; i <= safe; i++) {
-            committer.markProcessed(records.get(i));
-        }
-        committer.markBatchFinished();
+        return safe;
     }
 
     private static Map<String, Object> image(Struct value, String name) {
@@ -192,8 +145,11 @@ public final class DebeziumChangeSource implements ChangeSource {
         return out;
     }
 
-    /** Engine properties for the given configuration; public for {@code check} and tests. */
-    public static Properties engineProperties(DatabaseConfig database, CdcConfig cdc, Set<TableName> tables) {
+    /**
+     * Engine properties streaming {@code slot} and {@code publication}, offsets stored under the slot's name.
+     * Each engine of one process needs its own {@code topicPrefix}: Debezium names its JMX beans after it.
+     */
+    static Properties engineProperties(DatabaseConfig database, CdcConfig cdc, String slot, String publication, String topicPrefix) {
         Properties url;
         try {
             url = Driver.parseURL(database.url(), new Properties());
@@ -210,7 +166,7 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty(JdbcOffsetBackingStore.PREFIX + "url", database.url());
         p.setProperty(JdbcOffsetBackingStore.PREFIX + "user", database.user());
         p.setProperty(JdbcOffsetBackingStore.PREFIX + "password", database.password().reveal());
-        p.setProperty(JdbcOffsetBackingStore.PREFIX + "store", cdc.slotName());
+        p.setProperty(JdbcOffsetBackingStore.PREFIX + "store", slot);
         p.setProperty("offset.flush.interval.ms", Long.toString(cdc.offsetFlushInterval().toMillis()));
         p.setProperty("offset.flush.timeout.ms", "10000");
         p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
@@ -218,10 +174,10 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
         p.setProperty("database.user", database.user());
         p.setProperty("database.password", database.password().reveal());
-        p.setProperty("topic.prefix", cdc.topicPrefix());
+        p.setProperty("topic.prefix", topicPrefix);
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", cdc.slotName());
-        p.setProperty("publication.name", cdc.publicationName());
+        p.setProperty("slot.name", slot);
+        p.setProperty("publication.name", publication);
         // The daemon owns the publication: it holds exactly the base tables the tviews read.
         p.setProperty("publication.autocreate.mode", "disabled");
         // No table.include.list: the publication decides what is streamed, so a cutover that adds tables to
@@ -246,7 +202,7 @@ public final class DebeziumChangeSource implements ChangeSource {
 
     @Override
     public boolean isStreaming() {
-        return streaming && !done.isDone();
+        return runner.isStreaming();
     }
 
     /**
@@ -255,30 +211,6 @@ public final class DebeziumChangeSource implements ChangeSource {
      */
     @Override
     public void close() {
-        DebeziumEngine<?> e = engine;
-        if (e != null) {
-            try {
-                // closing an engine that is still starting fails its start-up; let it finish first
-                if (!settled.await(30, TimeUnit.SECONDS)) {
-                    LOG.warn("CDC engine did not finish starting within 30 s; closing it anyway");
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-            try {
-                e.close();
-            } catch (java.io.IOException ex) {
-                LOG.warn("Closing the CDC engine failed: {}", ex.getMessage(), ex);
-            }
-        }
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("CDC engine did not stop within 30 s");
-            }
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-        streaming = false;
+        runner.close();
     }
 }

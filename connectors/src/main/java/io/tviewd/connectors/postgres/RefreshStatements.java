@@ -16,23 +16,37 @@ public final class RefreshStatements {
     private RefreshStatements() {
     }
 
+    /** Prefix of the logical decoding messages that carry refresh events. */
+    public static final String EVENT_PREFIX = "tviewd";
+
     /**
-     * Recomputes the rows with the given keys (parameter 1: {@code text[]}) from the source view:
-     * upserts rows whose content differs, deletes rows the view no longer returns, bumps touch columns
-     * of changed rows. Returns one row: (keys found in the view, rows written, rows deleted).
+     * Recomputes the rows with the given keys (parameters 1 and 2: the same {@code text[]}) from the source
+     * view: upserts rows whose content differs, deletes rows the view no longer returns, bumps touch columns
+     * of changed rows. With {@code events}, every written or deleted row also emits one transactional
+     * logical message (parameter 3: the event context as JSON text, see {@link RefreshCause#json}).
+     * Returns one row: (keys found in the view, rows written, rows deleted, events emitted).
      */
-    public static String refreshByKeys(Tview t) {
-        String keyFilter = "v." + quote(t.keyColumn()) + " = ANY(" + keyArray(t) + ")";
-        String deleteFilter = "t." + quote(t.keyColumn()) + " = ANY(" + keyArray(t) + ")";
-        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ");
+    public static String refreshByKeys(Tview t, boolean events) {
+        return refreshByKeys(t, events, "?", "?");
     }
 
-    /** Recomputes the whole tview (no parameters); same result shape as {@link #refreshByKeys}. */
-    public static String refreshAll(Tview t) {
-        return refresh(t, "", "");
+    /** {@link #refreshByKeys(Tview, boolean)} with the parameter placeholders of generated functions ({@code $1}, {@code $2}). */
+    static String refreshByKeys(Tview t, boolean events, String keysParam, String contextParam) {
+        String keyFilter = "v." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
+        String deleteFilter = "t." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
+        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ", events ? contextParam : null);
     }
 
-    private static String refresh(Tview t, String sourceWhere, String deletePrefix) {
+    /** Recomputes the whole tview; parameter 1 (with {@code events}) is the event context; result as {@link #refreshByKeys}. */
+    public static String refreshAll(Tview t, boolean events) {
+        return refresh(t, "", "", events ? "?" : null);
+    }
+
+    static String refreshAll(Tview t, boolean events, String contextParam) {
+        return refresh(t, "", "", events ? contextParam : null);
+    }
+
+    private static String refresh(Tview t, String sourceWhere, String deletePrefix, String contextParam) {
         String key = quote(t.keyColumn());
         String cols = columnList(t.columns(), "");
         String vcols = columnList(t.columns(), "v.");
@@ -57,12 +71,26 @@ public final class RefreshStatements {
                     .append(set.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", ")))
                     .append("\n  WHERE ").append(row(t, values, "t.")).append(" IS DISTINCT FROM ").append(row(t, values, "EXCLUDED."));
         }
-        sql.append("\n  RETURNING 1),\n")
+        boolean events = contextParam != null;
+        // xmax = 0 marks a row this statement inserted (rather than updated)
+        sql.append("\n  RETURNING ").append(events ? "t." + key + " AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i" : "1").append("),\n")
                 .append("del AS (DELETE FROM ").append(t.table().quoted()).append(" t WHERE ").append(deletePrefix)
                 .append("NOT EXISTS (SELECT 1 FROM src WHERE src.").append(key).append(" = t.").append(key)
-                .append(") RETURNING 1)\n")
-                .append("SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del)");
+                .append(") RETURNING ").append(events ? "t." + key + " AS k" : "1").append(")");
+        if (events) {
+            sql.append(",\nev AS (SELECT pg_logical_emit_message(true, '").append(EVENT_PREFIX).append("', json_build_object(")
+                    .append("'t', ").append(literal(t.table().toString())).append(", 'o', e.o, 'k', e.k, 'd', e.d, ")
+                    .append("'c', CAST(").append(contextParam).append(" AS json), 'x', txid_current(), 'r', clock_timestamp())::text)")
+                    .append("\n  FROM (SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up")
+                    .append(" UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del) e)");
+        }
+        sql.append("\nSELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del), ")
+                .append(events ? "(SELECT count(*) FROM ev)" : "0");
         return sql.toString();
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 
     /**
@@ -124,8 +152,8 @@ public final class RefreshStatements {
                 + ")) d ORDER BY 1 LIMIT " + limit;
     }
 
-    private static String keyArray(Tview t) {
-        return "CAST(? AS text[])::" + t.keyType() + "[]";
+    private static String keyArray(Tview t, String param) {
+        return "CAST(" + param + " AS text[])::" + t.keyType() + "[]";
     }
 
     private static String columnList(List<String> columns, String prefix) {

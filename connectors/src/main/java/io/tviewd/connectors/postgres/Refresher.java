@@ -77,7 +77,10 @@ public final class Refresher implements AutoCloseable {
     private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
         Tview t = r.tview();
         if (r.full()) {
-            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t));
+            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, config.emitEvents()));
+            if (config.emitEvents()) {
+                ps.setString(1, r.cause().json());
+            }
             long[] counts = counts(ps);
             return new RefreshResult(t, true, counts[0], counts[1], counts[2], counts[0] - counts[1],
                     System.nanoTime() - start, null);
@@ -100,7 +103,10 @@ public final class Refresher implements AutoCloseable {
         long written = 0;
         long deleted = 0;
         if (!keys.isEmpty()) {
-            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t));
+            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, config.emitEvents()));
+            if (config.emitEvents()) {
+                ps.setString(3, r.cause().json());
+            }
             List<String> all = new ArrayList<>(keys);
             int step = config.maxKeysPerStatement();
             for (int i = 0; i < all.size(); i += step) {

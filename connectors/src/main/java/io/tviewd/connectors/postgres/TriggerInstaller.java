@@ -20,11 +20,11 @@ public final class TriggerInstaller {
     }
 
     /** Replaces every trigger of the tview with the plan's (stale ones from an older plan are dropped). */
-    public static void install(Connection c, RefreshPlan plan, int order) throws SQLException {
+    public static void install(Connection c, RefreshPlan plan, int order, boolean events) throws SQLException {
         inTransaction(c, () -> {
             dropTriggers(c, plan.tview());
             try (Statement s = c.createStatement()) {
-                for (String sql : TriggerStatements.install(plan, order)) {
+                for (String sql : TriggerStatements.install(plan, order, events)) {
                     s.execute(sql);
                 }
             }
@@ -50,8 +50,10 @@ public final class TriggerInstaller {
             }
             try (Statement s = c.createStatement()) {
                 for (String f : functions) {
-                    s.execute("DROP FUNCTION IF EXISTS " + StateSchema.SCHEMA + "." + TableName.quote(f) + (f.equals(TriggerStatements.refreshFunction(t))
-                            ? "(text[])" : "()"));
+                    String qualified = StateSchema.SCHEMA + "." + TableName.quote(f);
+                    s.execute(f.equals(TriggerStatements.refreshFunction(t))
+                            ? "DROP FUNCTION IF EXISTS " + qualified + "(text[]), " + qualified + "(text[], text)"
+                            : "DROP FUNCTION IF EXISTS " + qualified + "()");
                 }
             }
         });

@@ -25,8 +25,9 @@ import io.tviewd.connectors.TableName;
  *
  * <p>Objects, all predictably named:
  * <ul>
- *   <li>{@code tviewd."refresh_<schema>_<tview>"(keys text[])} — recomputes the keys (all rows when null),
- *       SECURITY DEFINER, with the pinned rendering settings;</li>
+ *   <li>{@code tviewd."refresh_<schema>_<tview>"(keys text[], ctx text)} — recomputes the keys (all rows when
+ *       null), SECURITY DEFINER, with the pinned rendering settings; with events on, each changed row emits
+ *       its event (context {@code ctx}: mode {@code trigger}, the writing table, the writer's transaction);</li>
  *   <li>{@code tviewd."<tview>__<table>__ins|upd|del|trunc"()} — trigger functions mapping changed rows to keys;</li>
  *   <li>triggers {@code tviewd_<order>_<tview>_ins|upd|del|trunc} on each base table, AFTER … FOR EACH STATEMENT;
  *       the 3-digit refresh order makes a tview's triggers fire after those of the tviews it reads
@@ -43,6 +44,10 @@ public final class TriggerStatements {
     public static final long LOCK_KEY = 0x7476696577644cL;
 
     private static final String LOCK = "  PERFORM pg_advisory_xact_lock(" + LOCK_KEY + ");\n";
+
+    /** Event context of trigger refreshes: the writing table and the writer's own transaction. */
+    private static final String CONTEXT = "json_build_object('m', 'trigger', 's', json_build_array(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME), "
+            + "'x', json_build_array(txid_current()), 'xt', false)::text";
 
     private static final Map<String, String> EVENTS = Map.of("ins", "INSERT", "upd", "UPDATE", "del", "DELETE");
 
@@ -65,14 +70,17 @@ public final class TriggerStatements {
     }
 
     /** Statements that install (or replace) every trigger object of the plan; idempotent, run in one transaction. */
-    public static List<String> install(RefreshPlan plan, int order) {
+    public static List<String> install(RefreshPlan plan, int order, boolean events) {
         Tview t = plan.tview();
         List<String> out = new ArrayList<>();
         String fn = "tviewd." + quote(refreshFunction(t));
-        String byKeys = RefreshStatements.refreshByKeys(t).replace("?", "$1");
-        out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[]) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED
-                + " AS $tviewd$\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(RefreshStatements.refreshAll(t)) + ";\n"
-                + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys;\n  END IF;\nEND\n$tviewd$");
+        String byKeys = RefreshStatements.refreshByKeys(t, events, "$1", "$2");
+        String all = RefreshStatements.refreshAll(t, events, "$1");
+        // the signature before events existed; its callers are all replaced below in the same transaction
+        out.add("DROP FUNCTION IF EXISTS " + fn + "(text[])");
+        out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[], ctx text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED
+                + " AS $tviewd$\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
+                + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys" + (events ? ", ctx" : "") + ";\n  END IF;\nEND\n$tviewd$");
         for (Map.Entry<TableName, List<KeyMapping>> e : plan.mappings().entrySet()) {
             TableName table = e.getKey();
             boolean full = e.getValue().stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh);
@@ -84,10 +92,10 @@ public final class TriggerStatements {
                     default -> "SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows";
                 };
                 String body = full
-                        ? "  PERFORM " + fn + "(NULL);\n"
+                        ? "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n"
                         : "  WITH changed AS (" + changed + ")\n  SELECT array_agg(DISTINCT x) INTO k FROM (\n    "
                                 + e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "))
-                                + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k);\n  END IF;\n";
+                                + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
                 out.add("CREATE OR REPLACE FUNCTION " + tfn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
                         + " SET search_path = pg_catalog AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + LOCK + body + "  RETURN NULL;\nEND\n$tviewd$");
                 String referencing = switch (ev) {
@@ -102,7 +110,7 @@ public final class TriggerStatements {
             }
             String truncFn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__trunc"));
             out.add("CREATE OR REPLACE FUNCTION " + truncFn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                    + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL);\n  RETURN NULL;\nEND\n$tviewd$");
+                    + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
             String trg = quote(triggerName(t, order, "trunc"));
             out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
             out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");

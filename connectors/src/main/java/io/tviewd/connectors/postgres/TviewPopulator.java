@@ -31,7 +31,8 @@ public final class TviewPopulator {
     private TviewPopulator() {
     }
 
-    public static Result populate(Connection reader, Refresher refresher, Tview t, int chunkSize, Progress progress) throws SQLException {
+    public static Result populate(Connection reader, Refresher refresher, Tview t, int chunkSize, RefreshCause cause,
+                                  Progress progress) throws SQLException {
         long total;
         try (PreparedStatement ps = reader.prepareStatement("SELECT count(*) FROM " + t.sourceView().quoted());
              ResultSet rs = ps.executeQuery()) {
@@ -61,7 +62,7 @@ public final class TviewPopulator {
             if (keys.isEmpty()) {
                 break;
             }
-            RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys)))).get(0);
+            RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys), cause))).get(0);
             if (r.failed()) {
                 throw new SQLException(r.error());
             }
@@ -77,7 +78,7 @@ public final class TviewPopulator {
         long[] removed = {0};
         TviewVerifier.verify(reader, t, chunkSize, (diff, checked) -> {
             if (!diff.isEmpty()) {
-                RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff)))).get(0);
+                RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), cause))).get(0);
                 if (r.failed()) {
                     throw new SQLException(r.error());
                 }

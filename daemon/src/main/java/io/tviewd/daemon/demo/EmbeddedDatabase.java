@@ -34,8 +34,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return builder
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_wal_senders", "40")
-                .setServerConfig("max_replication_slots", "64")
+                .setServerConfig("max_wal_senders", "64")
+                .setServerConfig("max_replication_slots", "256")
                 // zonky defaults to synchronous_commit=off; a commit must be durable before tviewd sees it
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("max_connections", "100");

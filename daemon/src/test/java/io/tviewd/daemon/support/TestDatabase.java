@@ -49,8 +49,8 @@ public final class TestDatabase {
     private static TestDatabase start() {
         if (dockerAvailable()) {
             PostgreSQLContainer pg = new PostgreSQLContainer(IMAGE)
-                    .withCommand("postgres", "-c", "wal_level=logical", "-c", "max_wal_senders=40",
-                            "-c", "max_replication_slots=64", "-c", "synchronous_commit=on");
+                    .withCommand("postgres", "-c", "wal_level=logical", "-c", "max_wal_senders=64",
+                            "-c", "max_replication_slots=256", "-c", "synchronous_commit=on");
             pg.start();
             Runtime.getRuntime().addShutdownHook(new Thread(pg::stop));
             return new TestDatabase(pg.getHost(), pg.getMappedPort(5432), pg.getUsername(), pg.getPassword());

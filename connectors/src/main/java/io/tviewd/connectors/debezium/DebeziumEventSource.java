@@ -1,0 +1,298 @@
+package io.tviewd.connectors.debezium;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.tviewd.config.CdcConfig;
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.config.EventsConfig;
+import io.tviewd.connectors.events.EventHandler;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.connectors.postgres.RefreshStatements;
+
+/**
+ * Reads refresh events back from the WAL: the transactional logical messages that refresh statements
+ * emit ({@link RefreshStatements#EVENT_PREFIX}), streamed by a Debezium engine on a slot of its own, so
+ * each event stream keeps a durable position independent of CDC refresh and of other streams.
+ *
+ * <p>Events are handed over one committed transaction at a time, in commit order, coalesced to the last
+ * event per (tview, key) of the transaction (earlier ones were never visible to readers), each
+ * versioned with the transaction's commit LSN. Offsets are stored only at transaction boundaries and only
+ * after the handler returned, so a crash replays whole transactions: events can repeat (same key and
+ * version), never go missing.
+ */
+public final class DebeziumEventSource implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DebeziumEventSource.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DatabaseConfig database;
+    private final CdcConfig cdc;
+    private final String slot;
+    private final String publication;
+    private final EventsConfig events;
+    private final Function<String, String> typenames;
+    private final DebeziumRunner runner;
+
+    /** Events of the open transaction, keyed by tview and key (engine thread only). */
+    private final Map<String, Pending> open = new LinkedHashMap<>();
+    /** Events of an open transaction too large to hold, one JSON line each (engine thread only), or null. */
+    private SpillFile spill;
+    private boolean inTransaction;
+
+    private record Pending(JsonNode message, long committedMillis) {
+    }
+
+    /**
+     * @param slot the stream's own replication slot (must exist)
+     * @param publication a publication holding {@code tviewd.heartbeat}, so the slot advances on an idle database
+     * @param typenames tview name ({@code public.tv_post}) → entity name in events
+     */
+    public DebeziumEventSource(DatabaseConfig database, CdcConfig cdc, String slot, String publication, EventsConfig events,
+                               Function<String, String> typenames) {
+        this.database = database;
+        this.cdc = cdc;
+        this.slot = slot;
+        this.publication = publication;
+        this.events = events;
+        this.typenames = typenames;
+        this.runner = new DebeziumRunner("events-" + slot);
+    }
+
+    public CompletableFuture<Void> start(EventHandler handler) {
+        Properties props = DebeziumChangeSource.engineProperties(database, cdc, slot, publication, topicPrefix());
+        return runner.start(props, records -> handleBatch(records, handler),
+                () -> LOG.info("Event stream reading slot {}", slot));
+    }
+
+    /** The engine's logical name: unique per stream, as Debezium registers JMX beans under it. */
+    private String topicPrefix() {
+        return cdc.topicPrefix() + "_" + slot;
+    }
+
+    private int handleBatch(List<SourceRecord> records, EventHandler handler) throws InterruptedException {
+        List<RefreshEvent> ready = new ArrayList<>();
+        int safe = -1;
+        String txTopic = topicPrefix() + ".transaction";
+        String messageTopic = topicPrefix() + ".message";
+        for (int i = 0; i < records.size(); i++) {
+            SourceRecord r = records.get(i);
+            if (!(r.value() instanceof Struct value)) {
+                continue;
+            }
+            if (txTopic.equals(r.topic())) {
+                if ("BEGIN".equals(value.getString("status"))) {
+                    inTransaction = true;
+                    open.clear();
+                    discardSpill();
+                } else {
+                    inTransaction = false;
+                    // the END event's id carries the commit LSN (the BEGIN event's does not)
+                    long commitLsn = commitLsn(value.getString("id"));
+                    if (spill != null) {
+                        deliver(ready, handler);
+                        ready.clear();
+                        deliverSpilled(commitLsn, handler);
+                    } else {
+                        ready.addAll(drain(commitLsn));
+                    }
+                    safe = i;
+                }
+                continue;
+            }
+            if (messageTopic.equals(r.topic())) {
+                Struct message = value.getStruct("message");
+                if (message == null || !RefreshStatements.EVENT_PREFIX.equals(message.getString("prefix"))) {
+                    continue;
+                }
+                JsonNode m = parse(message.getBytes("content"));
+                Long ts = value.getStruct("source").getInt64("ts_ms");
+                Pending p = new Pending(m, ts == null ? System.currentTimeMillis() : ts);
+                if (spill != null) {
+                    spill.append(p);
+                    continue;
+                }
+                String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
+                open.remove(id);
+                open.put(id, p);
+                if (open.size() >= events.maxTransactionEvents()) {
+                    // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
+                    LOG.info("A refresh transaction has more than {} events (events.max-transaction-events): spilling it to disk",
+                            events.maxTransactionEvents());
+                    spill = new SpillFile();
+                    open.values().forEach(spill::append);
+                    open.clear();
+                }
+                continue;
+            }
+            if (!inTransaction) {
+                safe = i;
+            }
+        }
+        deliver(ready, handler);
+        return safe;
+    }
+
+    private static void deliver(List<RefreshEvent> ready, EventHandler handler) throws InterruptedException {
+        if (ready.isEmpty()) {
+            return;
+        }
+        try {
+            handler.handle(ready);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Delivering " + ready.size() + " events failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Delivers a spilled transaction in parts of {@code events.max-transaction-events}, not coalesced per key. */
+    private void deliverSpilled(long commitLsn, EventHandler handler) throws InterruptedException {
+        try (SpillFile file = spill) {
+            spill = null;
+            List<RefreshEvent> part = new ArrayList<>();
+            int seq = 0;
+            for (Pending p : file.read()) {
+                part.add(event(p, commitLsn, ++seq));
+                if (part.size() >= events.maxTransactionEvents()) {
+                    deliver(part, handler);
+                    part = new ArrayList<>();
+                }
+            }
+            deliver(part, handler);
+        }
+    }
+
+    private void discardSpill() {
+        if (spill != null) {
+            spill.close();
+            spill = null;
+        }
+    }
+
+    /** A temporary file of pending events, one JSON line each: {@code [committedMillis, message]}. */
+    private static final class SpillFile implements AutoCloseable {
+        private final java.nio.file.Path path;
+        private final java.io.BufferedWriter out;
+        private java.io.BufferedReader in;
+
+        SpillFile() {
+            try {
+                path = java.nio.file.Files.createTempFile("tviewd-events-", ".jsonl");
+                out = java.nio.file.Files.newBufferedWriter(path);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot create a spill file for a large refresh transaction", e);
+            }
+        }
+
+        void append(Pending p) {
+            try {
+                out.write(p.committedMillis() + " " + p.message().toString());
+                out.newLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot write the spill file " + path, e);
+            }
+        }
+
+        Iterable<Pending> read() {
+            try {
+                out.flush();
+                in = java.nio.file.Files.newBufferedReader(path);
+                return () -> in.lines().map(line -> {
+                    int sp = line.indexOf(' ');
+                    try {
+                        return new Pending(JSON.readTree(line.substring(sp + 1)), Long.parseLong(line.substring(0, sp)));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).iterator();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot read the spill file " + path, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                out.close();
+                if (in != null) {
+                    in.close();
+                }
+                java.nio.file.Files.deleteIfExists(path);
+            } catch (IOException e) {
+                LOG.warn("Cannot delete the spill file {}: {}", path, e.getMessage());
+            }
+        }
+    }
+
+    private List<RefreshEvent> drain(long commitLsn) {
+        List<RefreshEvent> out = new ArrayList<>(open.size());
+        int seq = 0;
+        for (Pending p : open.values()) {
+            out.add(event(p, commitLsn, ++seq));
+        }
+        open.clear();
+        return out;
+    }
+
+    private RefreshEvent event(Pending p, long commitLsn, int seq) {
+        JsonNode m = p.message();
+        String tview = m.get("t").asText();
+        String op = m.get("o").asText();
+        JsonNode row = m.get("d");
+        JsonNode data = null;
+        if (events.includeData() && row != null && !row.isNull()) {
+            data = row.has("data") ? row.get("data") : row;
+        }
+        JsonNode c = m.get("c");
+        List<String> tables = new ArrayList<>();
+        c.path("s").forEach(n -> tables.add(n.asText()));
+        List<Long> txids = new ArrayList<>();
+        c.path("x").forEach(n -> txids.add(n.asLong()));
+        return new RefreshEvent(tview, typenames.apply(tview), m.get("k"), "d".equals(op) ? RefreshEvent.DELETE : RefreshEvent.UPSERT,
+                "i".equals(op), data, commitLsn, seq, m.get("x").asLong(), tables, txids, c.path("xt").asBoolean(false),
+                Instant.ofEpochMilli(p.committedMillis()), m.get("r").asText(), c.path("m").asText("unknown"));
+    }
+
+    private static JsonNode parse(byte[] content) {
+        try {
+            return JSON.readTree(content);
+        } catch (IOException e) {
+            throw new IllegalStateException("A tviewd logical message is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The commit LSN from a Debezium PostgreSQL transaction id ({@code txId:commitLsn}). */
+    static long commitLsn(String transactionId) {
+        int colon = transactionId == null ? -1 : transactionId.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalStateException("Unexpected transaction id '" + transactionId + "': expected txId:lsn");
+        }
+        return Long.parseLong(transactionId.substring(colon + 1));
+    }
+
+    public boolean isStreaming() {
+        return runner.isStreaming();
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+        discardSpill();
+    }
+}

@@ -1,0 +1,127 @@
+package io.tviewd.connectors.debezium;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+
+/**
+ * Runs one Debezium engine (async, Connect format) on its own thread and commits offsets only as far
+ * as the batch processor says is safe. Shared by the change source and the event source.
+ */
+final class DebeziumRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DebeziumRunner.class);
+
+    /** Handles one batch; returns the index of the last record whose offset may be stored (-1: none). */
+    @FunctionalInterface
+    interface BatchProcessor {
+        int process(List<SourceRecord> records) throws InterruptedException;
+    }
+
+    private final String name;
+    private final ExecutorService executor;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Released once the engine's task started or the engine ended; {@link #close} waits for it. */
+    private final CountDownLatch settled = new CountDownLatch(1);
+    private volatile boolean streaming;
+    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+
+    /** @param name what this engine streams, for thread names and logs ({@code cdc}, {@code events-kafka}) */
+    DebeziumRunner(String name) {
+        this.name = name;
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tviewd-" + name);
+            t.setDaemon(false);
+            return t;
+        });
+    }
+
+    CompletableFuture<Void> start(Properties props, BatchProcessor processor, Runnable onStreaming) {
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(props)
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void pollingStarted() {
+                        streaming = true;
+                        settled.countDown();
+                        onStreaming.run();
+                    }
+
+                    @Override
+                    public void pollingStopped() {
+                        streaming = false;
+                    }
+                })
+                .using((success, message, error) -> {
+                    streaming = false;
+                    settled.countDown();
+                    if (success) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(error != null ? error
+                                : new IllegalStateException(name + " engine stopped: " + message));
+                    }
+                })
+                .notifying((records, committer) -> {
+                    List<SourceRecord> raw = records.stream().map(RecordChangeEvent::record).toList();
+                    int safe = processor.process(raw);
+                    for (int i = 0; i <= safe; i++) {
+                        committer.markProcessed(records.get(i));
+                    }
+                    committer.markBatchFinished();
+                })
+                .build();
+        executor.execute(engine);
+        return done;
+    }
+
+    boolean isStreaming() {
+        return streaming && !done.isDone();
+    }
+
+    /**
+     * Stops the engine: the in-flight batch finishes and commits, offsets are flushed, the
+     * replication connection closes (releasing the slot).
+     */
+    @Override
+    public void close() {
+        DebeziumEngine<?> e = engine;
+        if (e != null) {
+            try {
+                // closing an engine that is still starting fails its start-up; let it finish first
+                if (!settled.await(30, TimeUnit.SECONDS)) {
+                    LOG.warn("{} engine did not finish starting within 30 s; closing it anyway", name);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                e.close();
+            } catch (java.io.IOException ex) {
+                LOG.warn("Closing the {} engine failed: {}", name, ex.getMessage(), ex);
+            }
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("{} engine did not stop within 30 s", name);
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        streaming = false;
+    }
+}

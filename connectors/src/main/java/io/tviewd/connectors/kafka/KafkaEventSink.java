@@ -1,0 +1,112 @@
+package io.tviewd.connectors.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.tviewd.config.KafkaConfig;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.events.Cascade;
+import io.tviewd.connectors.events.EventSink;
+import io.tviewd.connectors.events.RefreshEvent;
+
+/**
+ * Publishes refresh events to Kafka: one topic per tview ({@code kafka.topic-template}), record key =
+ * the tview key (so a key's events stay in order on one partition), value = the event JSON. The producer
+ * is idempotent with {@code acks=all}; {@link #deliver} returns only when every record was acknowledged.
+ * After a failed delivery the producer is replaced, so a retry starts from a clean producer state.
+ *
+ * <p>Not thread-safe: one event stream thread calls it.
+ */
+public final class KafkaEventSink implements EventSink {
+
+    private final KafkaConfig config;
+    private KafkaProducer<String, String> producer;
+
+    public KafkaEventSink(KafkaConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    /** The producer settings: idempotent, acks=all, bounded blocking and delivery time. */
+    public static Properties producerProperties(KafkaConfig config) {
+        long delivery = config.deliveryTimeout().toMillis();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "tviewd");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.max(500, delivery / 2)));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(500, delivery / 2) + 5 + delivery / 2));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(delivery));
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return p;
+    }
+
+    /** The topic of a tview's events. */
+    public String topic(RefreshEvent e) {
+        TableName t = TableName.parse(e.tview(), "public");
+        return config.topic(t.schema(), t.name(), e.typename());
+    }
+
+    @Override
+    public void deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
+        if (producer == null) {
+            producer = new KafkaProducer<>(producerProperties(config));
+        }
+        try {
+            List<Future<RecordMetadata>> acks = new ArrayList<>(events.size() + cascades.size());
+            for (RefreshEvent e : events) {
+                acks.add(producer.send(new ProducerRecord<>(topic(e), e.keyText(), e.toJsonString())));
+            }
+            for (Cascade c : cascades) {
+                acks.add(producer.send(new ProducerRecord<>(config.cascadeTopic(), Long.toString(c.txid()), c.toJsonString())));
+            }
+            producer.flush();
+            long deadline = System.nanoTime() + config.deliveryTimeout().toNanos();
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException e) {
+            discardProducer();
+            throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException | RuntimeException e) {
+            discardProducer();
+            throw new IllegalStateException("Kafka did not acknowledge within " + config.deliveryTimeout().toSeconds() + " s: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void discardProducer() {
+        if (producer != null) {
+            producer.close(java.time.Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.close(java.time.Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.tviewd.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.daemon.support.BlogDatabase;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.DaemonProcess;
+import io.tviewd.daemon.support.Daemons;
+import io.tviewd.daemon.support.EventLedger;
+import io.tviewd.daemon.support.Http;
+import io.tviewd.daemon.support.KafkaBroker;
+import io.tviewd.daemon.support.Tviews;
+import io.tviewd.daemon.support.Workloads;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Refresh events through a real Kafka broker (in-process KRaft): for a random workload, the events on
+ * the tview topics equal the committed tview-row changes recorded by {@link EventLedger} — across a
+ * Kafka outage and a kill -9 of the daemon mid-stream.
+ */
+class EventsKafkaIT {
+
+    private static final List<String> TOPICS = List.of("tviewd.public.tv_user", "tviewd.public.tv_post", "tviewd.public.ta_post");
+
+    private static KafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = KafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static List<String> topics(String prefix) {
+        return TOPICS.stream().map(t -> t.replace("tviewd.", prefix + ".")).toList();
+    }
+
+    @Test
+    void randomWorkload_eventsOnKafkaEqualCommittedTviewChanges() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_kafka", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed();
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "diff.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evdiff"));
+             KafkaBroker.Collector kafka = broker.collect(topics("diff"))) {
+            Workloads.run(db, seed, 3, Workloads.opsPerWriter(150));
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
+            awaitEvents(db, kafka, "seed " + seed);
+            EventLedger.assertEventsMatch(db, kafka.events(), "seed " + seed);
+            assertThat(kafka.events()).allSatisfy(e -> {
+                assertThat(e.mode()).isIn("cdc", "reconcile");
+                assertThat(e.typename()).isIn("User", "Post");
+            });
+            assertThat(kafka.events()).filteredOn(e -> e.mode().equals("cdc"))
+                    .allSatisfy(e -> assertThat(e.sourceTables()).isNotEmpty());
+            String metrics = Http.get(daemon.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("tviewd_events_delivered_total{sink=\"kafka\"}")
+                    .contains("tviewd_events_emitted_total").contains("tviewd_events_sink_up{sink=\"kafka\"} 1.0");
+        }
+    }
+
+    @Test
+    void kafkaOutage_refreshContinuesReadinessDegradedAndEventsArriveAfterwards() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_outage", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed() + 1;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "outage.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evoutage",
+                "TVIEWD_KAFKA_DELIVERY_TIMEOUT", "2s",
+                "TVIEWD_KAFKA_RETRY_BACKOFF", "200ms"));
+             KafkaBroker.Collector kafka = broker.collect(topics("outage"))) {
+            Workloads.run(db, seed, 2, 40);
+            awaitEvents(db, kafka, "before the outage");
+
+            broker.stop();
+            try {
+                Workloads.run(db, seed + 7, 2, Workloads.opsPerWriter(100));
+                // freshness does not wait for Kafka
+                Tviews.awaitConverged(db, Duration.ofSeconds(60), "Kafka down, seed " + seed);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    HttpResponse<String> ready = Http.get(daemon.httpPort(), "/health/ready");
+                    assertThat(ready.statusCode()).isEqualTo(200);
+                    JsonObject body = new JsonObject(ready.body());
+                    assertThat(body.getString("status")).isEqualTo("DEGRADED");
+                    assertThat(ready.body()).contains("\"id\":\"sink-kafka\",\"status\":\"DEGRADED\"");
+                });
+                assertThat(Http.get(daemon.httpPort(), "/metrics").body()).contains("tviewd_events_sink_up{sink=\"kafka\"} 0.0")
+                        .containsPattern("tviewd_events_delivery_errors_total\\{sink=\"kafka\"} [1-9]");
+            } finally {
+                broker.restart();
+            }
+            awaitEvents(db, kafka, "after the outage, seed " + seed);
+            EventLedger.assertEventsMatch(db, kafka.events(), "Kafka outage, seed " + seed);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(new JsonObject(Http.get(daemon.httpPort(), "/health/ready").body()).getString("status")).isEqualTo("UP"));
+        }
+    }
+
+    @Test
+    void killMinus9MidStream_restartedDaemonDeliversEveryEvent() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_kill", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed() + 2;
+        String[] env = {"TVIEWD_CDC_SLOT_NAME", "evkill", "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "kill.{schema}.{table}"};
+        try (KafkaBroker.Collector kafka = broker.collect(topics("kill"))) {
+            try (DaemonProcess first = DaemonProcess.start(db, "ev-kill-1", env)) {
+                CompletableFuture<Long> writes = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Workloads.run(db, seed, 3, Workloads.opsPerWriter(150));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                await().atMost(Duration.ofSeconds(60)).until(() -> kafka.events().size() > 20);
+                first.kill();
+                writes.join();
+            }
+            try (DaemonProcess second = DaemonProcess.start(db, "ev-kill-2", env)) {
+                Tviews.awaitConverged(db, Duration.ofSeconds(60), "after kill -9, seed " + seed);
+                awaitEvents(db, kafka, "after kill -9, seed " + seed);
+                EventLedger.assertEventsMatch(db, kafka.events(), "kill -9, seed " + seed);
+            }
+        }
+    }
+
+    /** Waits until every committed change has an event (then the caller checks there is nothing more). */
+    private static void awaitEvents(DatabaseConfig db, KafkaBroker.Collector kafka, String context) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).alias("events on Kafka (" + context + ")")
+                .until(() -> {
+                    Map<String, EventLedger.Change> expected = EventLedger.expected(db);
+                    Map<String, RefreshEvent> got = EventLedger.deduped(kafka.events());
+                    return got.keySet().containsAll(expected.keySet());
+                });
+    }
+}
