@@ -94,7 +94,7 @@ public final class ConfigKeys {
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
                 "Port of the HTTP endpoints (0 picks a free port, printed at start).");
         define("http.token", KeyType.SECRET, Secret.of(""), v -> null,
-                "Bearer token for mutating endpoints (none exist yet; reserved). Masked in logs and errors.");
+                "Bearer token required by the mutating endpoints (verify, refresh, cutover; they are off while it is empty) and, when set, by `GET /api/v1/events`. Masked in logs and errors.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
                 v -> ((List<?>) v).isEmpty() ? "must name at least one schema" : null,
                 "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");

@@ -158,9 +158,9 @@ class ConfigLoaderTest {
                 """, Map.of()));
         assertThat(e.problems()).containsExactly(
                 "Missing value for 'tviews[1].table': expected a table or view name like public.tv_post",
-                "Unknown key 'tviews[2].colour': expected one of key, mappings, mode, schedule, source-view, table, unmapped",
+                "Unknown key 'tviews[2].colour': expected one of key, mappings, mode, schedule, source-view, table, typename, unmapped",
                 "Invalid value 'TV Bad' for 'tviews[2].table': expected a lower-case name, optionally schema-qualified (schema.name)",
-                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, mappings");
+                "Invalid value 'just-a-string' for 'tviews[3]': expected a mapping with keys table, source-view, key, mode, schedule, unmapped, typename, mappings");
     }
 
     @Test
@@ -260,5 +260,35 @@ class ConfigLoaderTest {
         assertThat(ConfigKeys.all().get("cdc.poll-interval").envName()).isEqualTo("TVIEWD_CDC_POLL_INTERVAL");
         assertThat(ConfigKeys.all().get("database.url").envName()).isEqualTo("TVIEWD_DATABASE_URL");
         assertThat(List.copyOf(ConfigKeys.all().keySet())).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void eventsAndKafka_areTypedAndValidated() {
+        TviewdConfig ok = ConfigLoader.loadYaml("""
+                kafka:
+                  bootstrap-servers: k1:9092
+                  topic-template: "events.{typename}"
+                tviews:
+                  - table: tv_blog_post
+                    typename: Article
+                """, Map.of("TVIEWD_EVENTS_DATA", "false"));
+        assertThat(ok.kafka().enabled()).isTrue();
+        assertThat(ok.kafka().topic("public", "tv_blog_post", "Article")).isEqualTo("events.Article");
+        assertThat(ok.events().includeData()).isFalse();
+        assertThat(ok.events().enabled()).isTrue();
+        assertThat(ok.refresh().emitEvents()).isTrue();
+        assertThat(ok.tviews().get(0).typename()).contains("Article");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                kafka:
+                  topic-template: "t.{tview}"
+                tviews:
+                  - table: tv_x
+                    typename: "not a type"
+                """, Map.of("TVIEWD_EVENTS_SSE_CLIENT_BUFFER", "0")));
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "Invalid value 't.{tview}' for 'kafka.topic-template' (from <yaml>): must be a topic name using only letters, digits, '.', '_', '-' "
+                        + "and the placeholders {schema}, {table}, {typename}",
+                "Invalid value '0' for 'events.sse-client-buffer' (from environment variable TVIEWD_EVENTS_SSE_CLIENT_BUFFER): must be between 1 and 1000000",
+                "Invalid value 'not a type' for 'tviews[0].typename': must be a GraphQL type name ([_A-Za-z][_0-9A-Za-z]*)");
     }
 }

@@ -161,6 +161,11 @@ public final class Daemon implements AutoCloseable {
         return t -> declared.getOrDefault(t, io.tviewd.connectors.events.Typenames.of(t));
     }
 
+    /** The Vert.x instance: in-process consumers subscribe to refresh events on its event bus. */
+    public Vertx vertx() {
+        return vertx;
+    }
+
     /** The event streams, or null when events are disabled. */
     EventStreams events() {
         return events;

@@ -177,7 +177,7 @@ public final class HttpVerticle extends VerticleBase {
                 return;
             }
         }
-        streams.live().subscribe(ctx.response(), tviews, lastEventId);
+        streams.live().subscribe(ctx.request(), tviews, lastEventId);
     }
 
     private void one(RoutingContext ctx) {

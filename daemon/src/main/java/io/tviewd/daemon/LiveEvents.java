@@ -15,6 +15,7 @@ import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.events.RefreshEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
@@ -84,8 +85,9 @@ final class LiveEvents implements EventHandler {
      * dedupe by key and version), then live ones. When events after {@code lastEventId} may have been
      * evicted, sends {@code event: reset} first so the client knows to resynchronize.
      */
-    void subscribe(HttpServerResponse response, Set<String> tviews, Long lastEventId) {
-        Client client = new Client(vertx.getOrCreateContext(), response, tviews);
+    void subscribe(HttpServerRequest request, Set<String> tviews, Long lastEventId) {
+        HttpServerResponse response = request.response();
+        Client client = new Client(vertx.getOrCreateContext(), request, tviews);
         response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache").putHeader("x-accel-buffering", "no");
         response.write("retry: 1000\n\n");
@@ -102,6 +104,8 @@ final class LiveEvents implements EventHandler {
                 }
             }
             clients.add(client);
+            // the replay may exceed the client buffer: it is allowed on top of it
+            client.allowance = replay.size();
             client.offer(replay);
         }
         response.closeHandler(v -> clients.remove(client));
@@ -115,14 +119,18 @@ final class LiveEvents implements EventHandler {
     /** One SSE connection with its bounded queue. */
     private final class Client {
         private final Context context;
+        private final HttpServerRequest request;
         private final HttpServerResponse response;
         private final Set<String> tviews;
         private final ArrayDeque<String> queue = new ArrayDeque<>();
         private boolean closed;
+        /** Frames of the resume replay still queued, allowed beyond {@code events.sse-client-buffer}. */
+        private int allowance;
 
-        Client(Context context, HttpServerResponse response, Set<String> tviews) {
+        Client(Context context, HttpServerRequest request, Set<String> tviews) {
             this.context = context;
-            this.response = response;
+            this.request = request;
+            this.response = request.response();
             this.tviews = tviews;
         }
 
@@ -147,14 +155,18 @@ final class LiveEvents implements EventHandler {
                 if (closed) {
                     return false;
                 }
-                if (queue.size() >= config.sseClientBuffer()) {
+                if (queue.size() >= config.sseClientBuffer() + allowance) {
                     closed = true;
                     queue.clear();
                     clients.remove(this);
                     metrics.sseClientDropped();
                     LOG.warn("SSE client too slow: more than {} events queued (events.sse-client-buffer); disconnecting it",
                             config.sseClientBuffer());
-                    context.runOnContext(v -> response.end(": too slow, disconnected; resume with Last-Event-ID\n\n"));
+                    context.runOnContext(v -> {
+                        // end the stream and drop the connection: its unread buffers go with it
+                        response.end(": too slow, disconnected; resume with Last-Event-ID\n\n");
+                        request.connection().close();
+                    });
                     return false;
                 }
                 queue.addLast(frame);
@@ -174,6 +186,9 @@ final class LiveEvents implements EventHandler {
                         return;
                     }
                     frame = queue.pollFirst();
+                    if (frame != null && allowance > 0) {
+                        allowance--;
+                    }
                 }
                 if (frame == null) {
                     return;

@@ -41,9 +41,10 @@ public final class EventLedger {
     /** Installs the recording trigger on every tview of the database (from now on). */
     public static void install(DatabaseConfig db) throws SQLException {
         try (Connection c = Sql.session(db); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE test_event_ledger (id bigserial PRIMARY KEY, tview text NOT NULL, k text NOT NULL, "
+            s.execute("CREATE TABLE public.test_event_ledger (id bigserial PRIMARY KEY, tview text NOT NULL, k text NOT NULL, "
                     + "op text NOT NULL, txid bigint NOT NULL DEFAULT txid_current(), row_json jsonb)");
-            s.execute("CREATE FUNCTION test_event_ledger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            // qualified names: the trigger also fires inside trigger-mode refreshes, whose search_path is pg_catalog
+            s.execute("CREATE FUNCTION public.test_event_ledger() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $$ BEGIN "
                     + "IF TG_OP = 'DELETE' THEN INSERT INTO test_event_ledger (tview, k, op) "
                     + "VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, to_jsonb(OLD) ->> TG_ARGV[0], 'delete'); "
                     + "ELSE INSERT INTO test_event_ledger (tview, k, op, row_json) "
@@ -51,7 +52,7 @@ public final class EventLedger {
                     + "RETURN NULL; END $$");
             for (Tview t : Tviews.discover(db)) {
                 s.execute("CREATE TRIGGER test_event_ledger AFTER INSERT OR UPDATE OR DELETE ON " + t.table().quoted()
-                        + " FOR EACH ROW EXECUTE FUNCTION test_event_ledger('" + t.keyColumn() + "')");
+                        + " FOR EACH ROW EXECUTE FUNCTION public.test_event_ledger('" + t.keyColumn() + "')");
             }
         }
     }

@@ -1,0 +1,151 @@
+package io.tviewd.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.daemon.support.BlogDatabase;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
+import io.tviewd.daemon.support.EventLedger;
+import io.tviewd.daemon.support.Http;
+import io.tviewd.daemon.support.SseClient;
+import io.tviewd.daemon.support.Tviews;
+import io.tviewd.daemon.support.Workloads;
+import io.vertx.core.json.JsonObject;
+
+/** The in-process sinks: SSE with Last-Event-ID resume, the event bus, in trigger and scheduled mode too. */
+class EventsLiveIT {
+
+    @Test
+    void sseClient_disconnectsAndResumesWithLastEventId_missesNothing() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_sse", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed() + 3;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evsse"))) {
+            List<RefreshEvent> received = new ArrayList<>();
+            String lastId;
+            // from the start of the retention window: the daemon's first reconcile emitted events before we connected
+            try (SseClient first = SseClient.connect(daemon.httpPort(), "", "0")) {
+                assertThat(first.status()).isEqualTo(200);
+                Workloads.run(db, seed, 2, 60);
+                await().atMost(Duration.ofSeconds(30)).until(() -> first.events().size() >= 20);
+                List<RefreshEvent> got = first.events();
+                received.addAll(got);
+                lastId = Long.toString(got.get(got.size() - 1).version());
+            }
+            // written while the client is away
+            Workloads.run(db, seed + 1, 2, Workloads.opsPerWriter(100));
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
+            try (SseClient resumed = SseClient.connect(daemon.httpPort(), "", lastId);
+                 SseClient postsOnly = SseClient.connect(daemon.httpPort(), "?tview=tv_post", "0")) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    List<RefreshEvent> all = new ArrayList<>(received);
+                    all.addAll(resumed.events());
+                    return EventLedger.deduped(all).keySet().containsAll(EventLedger.expected(db).keySet());
+                });
+                assertThat(resumed.frames()).noneMatch(f -> f.type().equals("reset"));
+                assertThat(resumed.events()).allSatisfy(e -> assertThat(e.version()).isGreaterThanOrEqualTo(Long.parseLong(lastId)));
+                List<RefreshEvent> all = new ArrayList<>(received);
+                all.addAll(resumed.events());
+                EventLedger.assertEventsMatch(db, all, "SSE resume, seed " + seed);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !postsOnly.events().isEmpty());
+                assertThat(postsOnly.events()).allSatisfy(e -> assertThat(e.tview()).isEqualTo("public.tv_post"));
+            }
+            assertThat(Http.get(daemon.httpPort(), "/api/v1/events?tview=tv_nope").statusCode()).isEqualTo(404);
+            assertThat(Http.get(daemon.httpPort(), "/api/v1/events?tview=tv_nope").body()).contains("No tview named tv_nope");
+            try (SseClient bad = SseClient.connect(daemon.httpPort(), "", "not-a-version")) {
+                assertThat(bad.status()).isEqualTo(400);
+            }
+        }
+    }
+
+    @Test
+    void sseClientOutsideTheRetentionWindow_isToldToReset_andASlowClientIsDisconnected() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_window", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed() + 4;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evwindow",
+                "TVIEWD_EVENTS_SSE_RETENTION", "50", "TVIEWD_EVENTS_SSE_CLIENT_BUFFER", "20"));
+             Socket stalled = new Socket()) {
+            // let the events of the daemon's first reconcile pass first
+            int reconciled = EventLedger.expected(db).size();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                var sse = daemon.metrics().registry().find("tviewd.events.delivered").tag("sink", "sse").counter();
+                return sse != null && sse.count() >= reconciled;
+            });
+            // a client that sends its request and never reads: its socket buffers fill, then its queue
+            stalled.setReceiveBufferSize(1024);
+            stalled.connect(new InetSocketAddress("127.0.0.1", daemon.httpPort()));
+            OutputStream out = stalled.getOutputStream();
+            out.write(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> daemon.events().live().clientCount() == 1);
+
+            Workloads.run(db, seed, 2, Workloads.opsPerWriter(200));
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(daemon.events().live().clientCount()).isZero();
+                assertThat(Http.get(daemon.httpPort(), "/metrics").body()).contains("tviewd_events_sse_clients_dropped_total 1.0");
+            });
+            InputStream in = stalled.getInputStream();
+            assertThat(in.readAllBytes().length).as("the server closed the stalled stream").isPositive();
+
+            try (SseClient old = SseClient.connect(daemon.httpPort(), "", "1")) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> !old.frames().isEmpty());
+                SseClient.Frame reset = old.frames().get(0);
+                assertThat(reset.type()).isEqualTo("reset");
+                assertThat(new JsonObject(reset.data()).getLong("retainedFrom")).isGreaterThan(1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> old.events().size() >= 40);
+                assertThat(old.events().size()).isLessThanOrEqualTo(50);
+            }
+        }
+    }
+
+    @Test
+    void triggerAndScheduledModes_emitEventsToo_onTheEventBus() throws Exception {
+        for (String[] mode : List.of(new String[] {"trigger", "evtrig"}, new String[] {"scheduled", "evsched"})) {
+            DatabaseConfig db = BlogDatabase.create("ev_" + mode[0], 20, 60, 120);
+            EventLedger.install(db);
+            long seed = Workloads.seed() + 5;
+            try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", mode[1],
+                    "TVIEWD_REFRESH_DEFAULT_MODE", mode[0], "TVIEWD_REFRESH_DEFAULT_SCHEDULE", "1s", "TVIEWD_EVENTS_CASCADE", "true"))) {
+                List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+                List<JsonObject> cascades = new CopyOnWriteArrayList<>();
+                daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                        .completion().toCompletionStage().toCompletableFuture().get();
+                daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events.cascade", m -> cascades.add(m.body()))
+                        .completion().toCompletionStage().toCompletableFuture().get();
+                Workloads.run(db, seed, 2, Workloads.opsPerWriter(100));
+                Tviews.awaitConverged(db, Duration.ofSeconds(60), mode[0] + " mode, seed " + seed);
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        EventLedger.deduped(bus).keySet().containsAll(EventLedger.expected(db).keySet()));
+                EventLedger.assertEventsMatch(db, bus, mode[0] + " mode, seed " + seed);
+                assertThat(bus).extracting(RefreshEvent::mode).containsOnly(mode[0]);
+                Map<String, RefreshEvent> byTxKey = EventLedger.deduped(bus);
+                long cascaded = cascades.stream().mapToLong(c -> c.getJsonArray("updated").size() + c.getJsonArray("deleted").size()).sum();
+                assertThat(cascaded).as("every event appears in its transaction's cascade").isEqualTo(bus.size());
+                assertThat(cascades).allSatisfy(c -> c.getJsonArray("updated").forEach(u -> {
+                    JsonObject o = (JsonObject) u;
+                    assertThat(o.getString("__typename")).isIn("User", "Post");
+                    assertThat(o.getString("operation")).isIn("CREATED", "UPDATED");
+                }));
+                assertThat(byTxKey).isNotEmpty();
+            }
+        }
+    }
+}
