@@ -84,6 +84,7 @@ public final class Daemon implements AutoCloseable {
                 events = new EventStreams(config, metrics, typenames(config));
                 events.prepare(c, setup, slotWait);
             }
+            EventStreams.warnUnusedSlots(c, config, events == null ? List.of() : events.streams());
             for (var open : io.tviewd.connectors.postgres.CutoverJournal.open(c)) {
                 LOG.warn("Cutover #{} of {} ({} → {}) was interrupted ({}): run `tviewd cutover {} --resume` or `--rollback`",
                         open.id(), open.tview(), open.from().configName(), open.to().configName(), open.status(), open.tview());
@@ -164,6 +165,11 @@ public final class Daemon implements AutoCloseable {
     /** The Vert.x instance: in-process consumers subscribe to refresh events on its event bus. */
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** True when every event stream is streaming (or events are disabled). */
+    public boolean eventsStreaming() {
+        return events == null || events.problems().values().stream().allMatch(java.util.Objects::isNull);
     }
 
     /** The event streams, or null when events are disabled. */

@@ -38,8 +38,7 @@ final class EventStreams implements AutoCloseable {
     private final TviewdConfig config;
     private final DaemonMetrics metrics;
     private final Function<String, String> typenames;
-    private final List<DebeziumEventSource> sources = new ArrayList<>();
-    private final Map<String, CompletableFuture<Void>> running = new LinkedHashMap<>();
+    private final List<Running> running = new ArrayList<>();
     private final List<SinkDelivery> deliveries = new ArrayList<>();
     private LiveEvents live;
     private long liveCoveredFrom;
@@ -90,6 +89,26 @@ final class EventStreams implements AutoCloseable {
         liveCoveredFrom = confirmedLsn(c, slot(config, "live"));
     }
 
+    /**
+     * Warns about event slots of this daemon that no stream reads any more (Kafka switched off, events
+     * disabled): they retain WAL until dropped.
+     */
+    static void warnUnusedSlots(Connection c, TviewdConfig config, List<String> streams) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                + "restart_lsn)) FROM pg_replication_slots WHERE slot_name LIKE ? AND NOT active ORDER BY 1")) {
+            ps.setString(1, config.cdc().slotName().replace("_", "\\_") + "\\_ev\\_%");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String slot = rs.getString(1);
+                    if (streams.stream().noneMatch(s -> slot(config, s).equals(slot))) {
+                        LOG.warn("Replication slot {} belongs to an event stream this configuration does not run; it retains {} of WAL. "
+                                + "Drop it if it is no longer needed: SELECT pg_drop_replication_slot('{}')", slot, rs.getString(2), slot);
+                    }
+                }
+            }
+        }
+    }
+
     private static long confirmedLsn(Connection c, String slot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
@@ -115,15 +134,18 @@ final class EventStreams implements AutoCloseable {
     private void start(String stream, io.tviewd.connectors.events.EventHandler handler) {
         DebeziumEventSource source = new DebeziumEventSource(config.database(), config.cdc(), slot(config, stream),
                 publication(config), config.events(), typenames);
-        sources.add(source);
-        running.put(stream, source.start(events -> {
+        CompletableFuture<Void> done = source.start(events -> {
             metrics.eventsReceived(stream, events.size());
             handler.handle(events);
         }).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.error("Event stream {} stopped: {}", stream, e.getMessage(), e);
             }
-        }));
+        });
+        running.add(new Running(stream, source, done));
+    }
+
+    private record Running(String stream, DebeziumEventSource source, CompletableFuture<Void> done) {
     }
 
     LiveEvents live() {
@@ -137,16 +159,14 @@ final class EventStreams implements AutoCloseable {
     /** Per stream: null when it streams, otherwise why not. */
     Map<String, String> problems() {
         Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < sources.size(); i++) {
-            String stream = new ArrayList<>(running.keySet()).get(i);
-            CompletableFuture<Void> f = running.get(stream);
+        for (Running r : running) {
             String problem = null;
-            if (f.isCompletedExceptionally()) {
-                problem = "stopped: " + f.handle((v, e) -> e.getMessage()).join();
-            } else if (!sources.get(i).isStreaming()) {
-                problem = "not streaming yet";
+            if (r.done().isCompletedExceptionally()) {
+                problem = "stopped: " + r.done().handle((v, e) -> e.getMessage()).join();
+            } else if (!r.source().isStreaming()) {
+                problem = "not streaming";
             }
-            out.put(stream, problem);
+            out.put(r.stream(), problem);
         }
         return out;
     }
@@ -154,7 +174,7 @@ final class EventStreams implements AutoCloseable {
     @Override
     public void close() {
         deliveries.forEach(SinkDelivery::stopRetrying);
-        sources.forEach(DebeziumEventSource::close);
+        running.forEach(r -> r.source().close());
         deliveries.forEach(SinkDelivery::close);
     }
 }

@@ -18,7 +18,8 @@ public final class Daemons {
         Daemon daemon = new Daemon(config);
         try {
             daemon.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming());
+            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.source().isStreaming()
+                    && daemon.eventsStreaming());
             return daemon;
         } catch (Exception | AssertionError e) {
             daemon.close();
