@@ -127,6 +127,12 @@ public final class DaemonMetrics {
                 .tag("stream", stream).register(registry).increment(n);
     }
 
+    /** Events read back by one stream so far. */
+    long eventsReceived(String stream) {
+        Counter c = registry.find("tviewd.events.received").tag("stream", stream).counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
     void eventsDelivered(String sink, int n) {
         Counter.builder("tviewd.events.delivered").description("Refresh events delivered (acknowledged for kafka), by sink")
                 .tag("sink", sink).register(registry).increment(n);

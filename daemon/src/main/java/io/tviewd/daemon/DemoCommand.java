@@ -108,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
         SignalLatch signals = new SignalLatch().install();
         try (Daemon daemon = new Daemon(cfg)) {
             daemon.start();
-            System.out.printf("tviewd is streaming. Endpoints: http://%s:%d/health/ready  /metrics  /api/v1/tviews%n",
+            System.out.printf("tviewd is streaming. Endpoints: http://%s:%d/health/ready  /metrics  /api/v1/tviews  /api/v1/events%n",
                     cfg.http().host(), daemon.httpPort());
             daemon.stopped().whenComplete((v, e) -> signals.release());
             AtomicBoolean stop = new AtomicBoolean();
@@ -126,6 +126,7 @@ final class DemoCommand implements Callable<Integer> {
             long lastChanges = 0;
             long lastRows = 0;
             long lastWrites = 0;
+            long lastEvents = 0;
             while (true) {
                 long elapsed = System.nanoTime() - start;
                 long waitMs = 1000 - (elapsed / 1_000_000) % 1000;
@@ -138,9 +139,11 @@ final class DemoCommand implements Callable<Integer> {
                 elapsed = System.nanoTime() - start;
                 RefreshPipeline p = daemon.pipeline();
                 long writes = workloads.stream().mapToLong(SqlWorkload::writes).sum();
-                System.out.printf("[%4ds] writes %5d/s  changes %5d/s  rows refreshed %5d/s  lag %4d ms%n",
+                long events = daemon.metrics().eventsReceived("live");
+                System.out.printf("[%4ds] writes %5d/s  changes %5d/s  rows refreshed %5d/s  events %5d/s  lag %4d ms%n",
                         elapsed / 1_000_000_000, writes - lastWrites, p.changesConsumed() - lastChanges,
-                        p.rowsRefreshed() - lastRows, Math.max(0, p.lagMillis()));
+                        p.rowsRefreshed() - lastRows, events - lastEvents, Math.max(0, p.lagMillis()));
+                lastEvents = events;
                 lastWrites = writes;
                 lastChanges = p.changesConsumed();
                 lastRows = p.rowsRefreshed();

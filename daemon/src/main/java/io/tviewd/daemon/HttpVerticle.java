@@ -127,11 +127,24 @@ public final class HttpVerticle extends VerticleBase {
         daemon.pipeline().status().values().forEach(s -> tviews.add(s.toJson()));
         JsonObject refused = new JsonObject();
         daemon.refused().forEach(refused::put);
+        JsonObject events = new JsonObject().put("enabled", daemon.events() != null);
+        if (daemon.events() != null) {
+            JsonObject streams = new JsonObject();
+            daemon.events().problems().forEach((stream, problem) -> streams.put(stream, problem == null ? "streaming" : problem));
+            JsonObject sinks = new JsonObject();
+            for (SinkDelivery d : daemon.events().deliveries()) {
+                sinks.put(d.name(), new JsonObject().put("status", d.problem() == null ? "UP" : "DEGRADED").put("delivered", d.delivered())
+                        .put("lagSeconds", d.lagSeconds()).put("lastError", d.problem()));
+            }
+            events.put("streams", streams).put("sinks", sinks)
+                    .put("sseClients", daemon.events().live() == null ? 0 : daemon.events().live().clientCount());
+        }
         json(ctx, 200, new JsonObject().put("tviews", tviews).put("refused", refused)
                 .put("cdc", new JsonObject()
                         .put("streaming", daemon.source() != null && daemon.source().isStreaming())
                         .put("changesConsumed", daemon.pipeline().changesConsumed())
-                        .put("lagMs", daemon.pipeline().lagMillis())));
+                        .put("lagMs", daemon.pipeline().lagMillis()))
+                .put("events", events));
     }
 
     /** Server-sent events: {@code ?tview=a,b} filters (name or schema.name), {@code Last-Event-ID} resumes. */

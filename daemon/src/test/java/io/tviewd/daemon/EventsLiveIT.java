@@ -36,7 +36,9 @@ class EventsLiveIT {
         DatabaseConfig db = BlogDatabase.create("ev_sse", 20, 60, 120);
         EventLedger.install(db);
         long seed = Workloads.seed() + 3;
-        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evsse"))) {
+        // a small transaction buffer: the first reconcile (one transaction, ~140 events) goes through the spill file
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evsse",
+                "TVIEWD_EVENTS_MAX_TRANSACTION_EVENTS", "100"))) {
             List<RefreshEvent> received = new ArrayList<>();
             String lastId;
             // from the start of the retention window: the daemon's first reconcile emitted events before we connected
@@ -146,6 +148,31 @@ class EventsLiveIT {
                 }));
                 assertThat(byTxKey).isNotEmpty();
             }
+        }
+    }
+
+    @Test
+    void manualRefresh_emitsEvents_andTheStreamNeedsTheTokenWhenOneIsSet() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_manual", 20, 60, 120);
+        EventLedger.install(db);
+        long seed = Workloads.seed() + 6;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evmanual",
+                "TVIEWD_REFRESH_DEFAULT_MODE", "manual", "TVIEWD_HTTP_TOKEN", "s3cret"))) {
+            List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+            daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            Workloads.run(db, seed, 2, 60);
+            for (String tview : List.of("tv_user", "tv_post", "ta_post")) {
+                assertThat(VerifyPopulateIT.post(daemon.httpPort(), "/api/v1/tviews/" + tview + "/refresh", "s3cret").statusCode())
+                        .isEqualTo(200);
+            }
+            Tviews.awaitConverged(db, Duration.ofSeconds(10), "manual refresh, seed " + seed);
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    EventLedger.deduped(bus).keySet().containsAll(EventLedger.expected(db).keySet()));
+            EventLedger.assertEventsMatch(db, bus, "manual mode, seed " + seed);
+            assertThat(bus).extracting(RefreshEvent::mode).containsOnly("manual");
+
+            assertThat(Http.get(daemon.httpPort(), "/api/v1/events").statusCode()).isEqualTo(401);
         }
     }
 }

@@ -69,10 +69,24 @@ public final class Preflight {
         int version = Integer.parseInt(scalar("SHOW server_version_num"));
         add(version >= 100000 ? Level.OK : Level.FAIL, "PostgreSQL " + scalar("SHOW server_version")
                 + (version >= 100000 ? "" : ": tviewd needs 10 or later"));
+        if (config.events().enabled()) {
+            add(version >= 140000 ? Level.OK : Level.FAIL, version >= 140000
+                    ? "refresh events: logical messages are decoded (PostgreSQL 14+); event streams " + eventStreams()
+                    : "refresh events need PostgreSQL 14 or later: upgrade, or set events.enabled=false");
+        } else {
+            add(Level.INFO, "refresh events are off (events.enabled=false)");
+        }
         String canReplicate = scalar("SELECT (rolreplication OR rolsuper)::text FROM pg_roles WHERE rolname = current_user");
         add("true".equals(canReplicate) ? Level.OK : Level.FAIL, "user " + scalar("SELECT current_user")
                 + ("true".equals(canReplicate) ? " may replicate" : " lacks REPLICATION: run ALTER ROLE " + scalar("SELECT current_user")
                 + " REPLICATION;"));
+    }
+
+    private String eventStreams() {
+        String slot = config.cdc().slotName();
+        return "live (slot " + slot + "_ev_live)" + (config.kafka().enabled()
+                ? ", kafka (slot " + slot + "_ev_kafka, " + config.kafka().bootstrapServers() + ", topics " + config.kafka().topicTemplate() + ")"
+                : "; no Kafka sink (kafka.bootstrap-servers is empty)");
     }
 
     private void replication(TviewPlans plans) throws SQLException {

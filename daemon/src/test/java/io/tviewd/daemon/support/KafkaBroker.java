@@ -9,10 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
-
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,7 +31,7 @@ import kafka.tools.StorageTool;
 
 /**
  * A real single-node Kafka (KRaft, broker and controller in one) inside the test JVM, on 127.0.0.1
- * only. {@link #stop} and {@link #start} simulate an outage: the broker comes back on the same port
+ * only. {@link #stop} and {@link #restart} simulate an outage: the broker comes back on the same port
  * with the same data.
  */
 public final class KafkaBroker implements AutoCloseable {
@@ -113,6 +112,7 @@ public final class KafkaBroker implements AutoCloseable {
         private final List<RefreshEvent> events = new CopyOnWriteArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
+        private volatile RuntimeException failure;
 
         private Collector(List<String> topics) {
             Properties p = new Properties();
@@ -152,8 +152,6 @@ public final class KafkaBroker implements AutoCloseable {
             thread.setDaemon(true);
             thread.start();
         }
-
-        private volatile RuntimeException failure;
 
         private void assignNew(KafkaConsumer<String, String> consumer, List<String> topics, Set<TopicPartition> assigned) {
             try {
