@@ -88,7 +88,7 @@ public final class ConfigKeys {
         define("kafka.delivery-timeout", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofSeconds(1), Duration.ofHours(1)),
                 "How long one send may take before the sink counts it failed, reports degraded and retries.");
         define("kafka.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
-                "Pause between attempts to deliver a batch Kafka did not acknowledge.");
+                "First pause before delivering a batch Kafka did not acknowledge again; doubles (with jitter) up to 30 s while Kafka stays down.");
         define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),

@@ -30,7 +30,7 @@ import io.vertx.core.Vertx;
  * when needed → CDC stream into the {@link RefreshPipeline} → HTTP endpoints.
  *
  * <p>Lifecycle: {@link #start} once; {@link #stopped()} completes when the change source stops
- * (exceptionally when it died); {@link #close} stops CDC gracefully (the in-flight batch commits,
+ * (exceptionally when it or an event stream died); {@link #close} stops CDC gracefully (the in-flight batch commits,
  * offsets are stored, the slot is released), then HTTP.
  */
 public final class Daemon implements AutoCloseable {
@@ -52,7 +52,7 @@ public final class Daemon implements AutoCloseable {
     private ModeWatcher modeWatcher;
     private EventStreams events;
     private Map<String, String> refused = Map.of();
-    private CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private int httpPort = -1;
 
     public Daemon(TviewdConfig config) {
@@ -133,17 +133,30 @@ public final class Daemon implements AutoCloseable {
         }
         modeWatcher = new ModeWatcher(sessions, pipeline, scheduled, metrics);
         source = new DebeziumChangeSource(config.database(), config.cdc());
-        stopped = source.start(tables, pipeline);
+        source.start(tables, pipeline).whenComplete((v, e) -> {
+            if (e != null) {
+                stopped.completeExceptionally(e);
+            } else {
+                stopped.complete(null);
+            }
+        });
         modeWatcher.start();
         stopped.whenComplete((v, e) -> {
             if (e != null) {
                 state = State.FAILED;
-                LOG.error("CDC stopped: {}", e.getMessage(), e);
+                LOG.error("tviewd stopping: {}", e.getMessage(), e);
             }
         });
         vertx = Vertx.vertx();
         if (events != null) {
-            events.start(vertx);
+            // an event stream that dies stops the daemon, like CDC: the supervisor restarts it from the stored positions
+            events.start(vertx, (stream, e) -> {
+                if (state == State.STOPPING || state == State.STOPPED) {
+                    return;
+                }
+                state = State.FAILED;
+                stopped.completeExceptionally(new IllegalStateException("event stream " + stream + " died: " + e.getMessage(), e));
+            });
         }
         HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
         vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -159,7 +159,7 @@ final class DemoCommand implements Callable<Integer> {
                 w.connection().close();
             }
             if (daemon.stopped().isCompletedExceptionally()) {
-                System.err.println("tviewd demo: CDC stopped: " + RunCommand.rootMessage(daemon.stopped()));
+                System.err.println("tviewd demo: stopped: " + RunCommand.rootMessage(daemon.stopped()));
                 return Main.EXIT_FAILURE;
             }
             long writes = workloads.stream().mapToLong(SqlWorkload::writes).sum();

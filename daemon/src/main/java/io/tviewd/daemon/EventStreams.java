@@ -41,6 +41,7 @@ final class EventStreams implements AutoCloseable {
     private final List<Running> running = new ArrayList<>();
     private final List<SinkDelivery> deliveries = new ArrayList<>();
     private LiveEvents live;
+    private java.util.function.BiConsumer<String, Throwable> onDeath = (s, e) -> { };
     private long liveCoveredFrom;
 
     EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames) {
@@ -119,8 +120,9 @@ final class EventStreams implements AutoCloseable {
         }
     }
 
-    /** Starts every stream; completes exceptionally (per stream, logged) when one dies. */
-    void start(Vertx vertx) {
+    /** Starts every stream; {@code onDeath} is called (once per stream) when one dies. */
+    void start(Vertx vertx, java.util.function.BiConsumer<String, Throwable> onDeath) {
+        this.onDeath = onDeath;
         live = new LiveEvents(vertx, config.events(), metrics, liveCoveredFrom);
         start("live", live);
         if (config.kafka().enabled()) {
@@ -140,6 +142,7 @@ final class EventStreams implements AutoCloseable {
         }).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.error("Event stream {} stopped: {}", stream, e.getMessage(), e);
+                onDeath.accept(stream, e);
             }
         });
         running.add(new Running(stream, source, done));

@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
             daemon.stopped().whenComplete((v, e) -> signals.release());
             signals.await(Long.MAX_VALUE);
             if (daemon.stopped().isCompletedExceptionally()) {
-                System.err.println("tviewd: CDC stopped: " + rootMessage(daemon.stopped()));
+                System.err.println("tviewd: stopped: " + rootMessage(daemon.stopped()));
                 return Main.EXIT_FAILURE;
             }
             LOG.info("{} received: finishing the in-flight batch and stopping", signals.signal());

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,18 +16,19 @@ import io.tviewd.connectors.events.EventSink;
 import io.tviewd.connectors.events.RefreshEvent;
 
 /**
- * Delivers an event stream to one durable sink, retrying the same events until the sink acknowledges
- * them. While it retries the event stream waits (its position does not move, the WAL keeps the events,
+ * Delivers an event stream to one durable sink, retrying the same events (with {@link Retry}, without a
+ * deadline) until the sink acknowledges them. While it retries the event stream waits (its position does not move, the WAL keeps the events,
  * memory stays at one batch) and the sink reports degraded; tview refresh is not affected, it runs on
  * its own stream.
  */
 final class SinkDelivery implements EventHandler, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkDelivery.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final EventSink sink;
     private final boolean cascades;
-    private final Duration backoff;
+    private final Retry retry;
     private final DaemonMetrics metrics;
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile String problem;
@@ -38,7 +40,14 @@ final class SinkDelivery implements EventHandler, AutoCloseable {
     SinkDelivery(EventSink sink, boolean cascades, Duration backoff, DaemonMetrics metrics) {
         this.sink = sink;
         this.cascades = cascades;
-        this.backoff = backoff;
+        // retried until the sink takes the events (no deadline): backoff doubles from `backoff` up to 30 s;
+        // closing interrupts the wait and leaves the events in the WAL
+        this.retry = new Retry(backoff, backoff.compareTo(MAX_BACKOFF) > 0 ? backoff : MAX_BACKOFF, Duration.ofDays(36_500),
+                System::currentTimeMillis, ms -> {
+                    if (closing.await(ms, TimeUnit.MILLISECONDS)) {
+                        throw new InterruptedException("stopping: the events stay in the WAL for the next start");
+                    }
+                });
         this.metrics = metrics;
         metrics.sink(this);
     }
@@ -48,32 +57,28 @@ final class SinkDelivery implements EventHandler, AutoCloseable {
     }
 
     @Override
-    public void handle(List<RefreshEvent> events) throws InterruptedException {
+    public void handle(List<RefreshEvent> events) throws Exception {
         List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
         pendingSince = events.get(0).committedAt();
-        while (true) {
-            if (closing.getCount() == 0) {
-                throw new InterruptedException("stopping: " + events.size() + " events stay in the WAL for the next start");
+        AtomicInteger attempts = new AtomicInteger();
+        retry.call("delivering " + events.size() + " events to " + name(), () -> {
+            if (attempts.getAndIncrement() > 0) {
+                metrics.sinkRetry(name());
             }
             try {
                 sink.deliver(events, cascade);
-                break;
-            } catch (InterruptedException e) {
-                throw e;
+                return null;
             } catch (Exception e) {
                 metrics.sinkError(name());
                 if (problem == null) {
                     degradedSince = Instant.now();
-                    LOG.warn("Event sink {} degraded: {}; events wait in the WAL and delivery is retried every {} ms",
-                            name(), e.getMessage(), backoff.toMillis());
+                    LOG.warn("Event sink {} degraded: {}; tviews keep refreshing, events wait in the WAL until it is back",
+                            name(), e.getMessage());
                 }
                 problem = e.getMessage();
-                if (closing.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
-                    continue;
-                }
-                metrics.sinkRetry(name());
+                throw e;
             }
-        }
+        }, e -> !(e instanceof InterruptedException));
         if (problem != null) {
             LOG.info("Event sink {} recovered after {} s", name(), Duration.between(degradedSince, Instant.now()).toSeconds());
             problem = null;

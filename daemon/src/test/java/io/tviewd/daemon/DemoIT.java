@@ -17,7 +17,8 @@ class DemoIT {
         assertThat(r.code()).as("exit code; console:\n%s", console).isZero();
         assertThat(console)
                 .contains("Starting embedded PostgreSQL 17")
-                .containsPattern("\\[ +\\d+s\\] writes +\\d+/s  changes +\\d+/s  rows refreshed +\\d+/s  lag +\\d+ ms")
+                .containsPattern("\\[ +\\d+s\\] writes +\\d+/s  changes +\\d+/s  rows refreshed +\\d+/s  events +\\d+/s  lag +\\d+ ms")
+                .containsPattern("events +[1-9]\\d*/s")
                 .contains("OK    tv_post")
                 .contains("OK    tv_user")
                 .contains("OK    ta_post")
