@@ -145,8 +145,10 @@ public final class RefreshPipeline implements ChangeHandler {
         }));
         List<RefreshRequest> requests = withQuarantineRetries(mapped.requests());
         if (!requests.isEmpty()) {
+            java.util.Set<Long> xids = new java.util.HashSet<>();
+            batch.changes().forEach(ch -> xids.add(ch.txId()));
             List<RefreshResult> results = retry.call("refresh of " + requests.size() + " tviews",
-                    () -> refresher.refresh(requests),
+                    () -> refresher.refresh(requests, xids),
                     e -> e instanceof SQLException s && Refresher.isRetriable(s));
             record(results);
         }

@@ -24,6 +24,22 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions database;
 
+    /** The daemon's replication slots (CDC and event streams): whether a process holds them and the WAL they retain. */
+    private static void slots(Connection c, TviewdConfig cfg) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT slot_name, active, "
+                + "coalesce(pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), '-') "
+                + "FROM pg_replication_slots WHERE slot_name = ? OR slot_name LIKE ? ORDER BY 1")) {
+            ps.setString(1, cfg.cdc().slotName());
+            ps.setString(2, cfg.cdc().slotName().replace("_", "\\_") + "\\_ev\\_%");
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                System.out.printf("%n%-24s %-8s %s%n", "SLOT", "ACTIVE", "BEHIND (WAL not yet confirmed)");
+                while (rs.next()) {
+                    System.out.printf("%-24s %-8s %s%n", rs.getString(1), rs.getBoolean(2) ? "yes" : "no", rs.getString(3));
+                }
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         TviewdConfig cfg = database.load();
@@ -44,6 +60,7 @@ final class StatusCommand implements Callable<Integer> {
                         TriggerInstaller.installed(c, p.tview()).size());
             }
             plans.refused().forEach((t, why) -> System.out.printf("%-24s %-10s %s%n", t, "refused", why));
+            slots(c, cfg);
             return Main.EXIT_OK;
         }
     }

@@ -85,14 +85,17 @@ class ModesIT {
                     .containsPattern("tviewd_schedule_next_run_seconds\\{tview=\"tv_post\"} 1\\.[0-9]+E9");
 
             Path cfg = dir.resolve("tviewd.yaml");
-            Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal() + "\"\n");
+            Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
+                    + "\"\ncdc:\n  slot-name: modes\n");
             assertThat(Cli.run("refresh", "tv_user", "--config", cfg.toString()).code()).isZero();
             assertThat(text(c, "SELECT t.data->>'name' FROM tv_user t JOIN tb_user u USING (id) WHERE u.pk_user = 1")).isEqualTo("not yet");
 
             Cli.Result status = Cli.run("status", "--config", cfg.toString());
             assertThat(status.out()).containsPattern("tv_post +scheduled +300ms")
                     .containsPattern("tv_user +manual +-")
-                    .containsPattern("ta_post +cdc");
+                    .containsPattern("ta_post +cdc")
+                    .containsPattern("\nmodes +yes +")
+                    .containsPattern("modes_ev_live +yes +");
         }
     }
 }

@@ -80,7 +80,8 @@ public final class KafkaEventSink implements EventSink {
             for (Cascade c : cascades) {
                 acks.add(producer.send(new ProducerRecord<>(config.cascadeTopic(), Long.toString(c.txid()), c.toJsonString())));
             }
-            producer.flush();
+            // no flush(): an idempotent producer waiting for a producer id (broker down) does not expire its
+            // batches, and flush() would wait for the broker indefinitely; our own deadline bounds the wait
             long deadline = System.nanoTime() + config.deliveryTimeout().toNanos();
             for (Future<RecordMetadata> ack : acks) {
                 ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

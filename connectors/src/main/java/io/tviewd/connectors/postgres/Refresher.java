@@ -44,12 +44,23 @@ public final class Refresher implements AutoCloseable {
      *         commit fails; nothing is committed then and the caller retries (see {@link #isRetriable})
      */
     public List<RefreshResult> refresh(List<RefreshRequest> requests) throws SQLException {
+        return refresh(requests, List.of());
+    }
+
+    /**
+     * As {@link #refresh(List)}, after waiting until the given source transactions (32-bit xids, as the change
+     * stream reports them) are visible to new snapshots. Logical decoding can hand over a transaction as soon as
+     * its commit record is flushed, a moment before the committing backend makes it visible to other sessions;
+     * a refresh computed in that moment would read the old rows and the change would be lost.
+     */
+    public List<RefreshResult> refresh(List<RefreshRequest> requests, java.util.Collection<Long> sourceXids) throws SQLException {
         Connection c = connection();
         List<RefreshResult> results = new ArrayList<>(requests.size());
         try {
             // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
             // computes from a snapshot that includes their commits instead of overwriting them.
             statement(c, "lock", "SELECT pg_advisory_xact_lock(" + TriggerStatements.LOCK_KEY + ")").execute();
+            awaitVisible(c, sourceXids);
             for (RefreshRequest r : requests) {
                 long start = System.nanoTime();
                 Savepoint sp = c.setSavepoint();
@@ -73,6 +84,44 @@ public final class Refresher implements AutoCloseable {
             throw e;
         }
     }
+
+    /** Waits (polling, 1 ms apart) until every xid is visible in a fresh snapshot; gives up with an error after the statement timeout. */
+    private void awaitVisible(Connection c, java.util.Collection<Long> xids) throws SQLException {
+        long[] wanted = xids.stream().filter(x -> x >= 0).mapToLong(Long::longValue).distinct().toArray();
+        if (wanted.length == 0) {
+            return;
+        }
+        PreparedStatement ps = statement(c, "visible", VISIBLE);
+        ps.setArray(1, c.createArrayOf("bigint", java.util.Arrays.stream(wanted).boxed().toArray()));
+        long giveUpAt = System.nanoTime() + config.statementTimeout().toNanos();
+        while (true) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > giveUpAt) {
+                throw new SQLException("source transactions " + java.util.Arrays.toString(wanted) + " are committed in the WAL but "
+                        + "still not visible after " + config.statementTimeout().toMillis() + " ms", "57014");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for source transactions to become visible", "57014", e);
+            }
+        }
+    }
+
+    /**
+     * True when every 32-bit xid of parameter 1 is visible in the current snapshot: each is widened to a 64-bit
+     * txid with the epoch of the snapshot's xmax (the previous epoch when the xid is above xmax's low bits).
+     */
+    private static final String VISIBLE = "SELECT coalesce(bool_and(txid_visible_in_snapshot("
+            + "CASE WHEN x <= (m & 4294967295) THEN ((m >> 32) << 32) | x ELSE (((m >> 32) - 1) << 32) | x END, s)), true) "
+            + "FROM (SELECT txid_current_snapshot() AS s, txid_snapshot_xmax(txid_current_snapshot()) AS m) snap, "
+            + "unnest(CAST(? AS bigint[])) AS x";
 
     private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
         Tview t = r.tview();
