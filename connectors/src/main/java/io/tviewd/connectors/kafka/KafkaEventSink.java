@@ -23,8 +23,10 @@ import io.tviewd.connectors.events.RefreshEvent;
 /**
  * Publishes refresh events to Kafka: one topic per tview ({@code kafka.topic-template}), record key =
  * the tview key (so a key's events stay in order on one partition), value = the event JSON. The producer
- * is idempotent with {@code acks=all}; {@link #deliver} returns only when every record was acknowledged.
- * After a failed delivery the producer is replaced, so a retry starts from a clean producer state.
+ * is idempotent with {@code acks=all}; {@link #deliver} returns only when every record was acknowledged,
+ * and fails after {@code kafka.delivery-timeout} otherwise. A retry reuses the producer (records of the
+ * failed attempt may still arrive: duplicates, which consumers dedupe); only a fatal producer error
+ * replaces it. Its memory stays bounded by the producer's {@code buffer.memory}.
  *
  * <p>Not thread-safe: one event stream thread calls it.
  */
@@ -87,27 +89,48 @@ public final class KafkaEventSink implements EventSink {
                 ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         } catch (ExecutionException e) {
-            discardProducer();
+            discardIfFatal(e.getCause());
             throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException | RuntimeException e) {
-            discardProducer();
+            discardIfFatal(e);
             throw new IllegalStateException("Kafka did not acknowledge within " + config.deliveryTimeout().toSeconds() + " s: "
                     + e.getMessage(), e);
         }
     }
 
-    private void discardProducer() {
-        if (producer != null) {
-            producer.close(java.time.Duration.ZERO);
+    /** Errors after which this producer cannot send again (the others are retried with the same producer). */
+    private void discardIfFatal(Throwable e) {
+        if (e instanceof org.apache.kafka.common.errors.ProducerFencedException
+                || e instanceof org.apache.kafka.common.errors.OutOfOrderSequenceException
+                || e instanceof org.apache.kafka.common.errors.AuthenticationException
+                || e instanceof org.apache.kafka.common.errors.AuthorizationException
+                || e instanceof IllegalStateException) {
+            closeBounded(producer);
             producer = null;
+        }
+    }
+
+    /**
+     * Closes a producer without waiting more than a few seconds: {@code KafkaProducer.close} joins its
+     * network thread without a bound once its timeout passed, which can hang while the broker is unreachable.
+     */
+    private static void closeBounded(KafkaProducer<String, String> p) {
+        if (p == null) {
+            return;
+        }
+        Thread closer = new Thread(() -> p.close(java.time.Duration.ofSeconds(5)), "tviewd-kafka-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     @Override
     public void close() {
-        if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
-            producer = null;
-        }
+        closeBounded(producer);
+        producer = null;
     }
 }
