@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,12 +30,20 @@ import io.tviewd.connectors.events.RefreshEvent;
  * failed attempt may still arrive: duplicates, which consumers dedupe); only a fatal producer error
  * replaces it. Its memory stays bounded by the producer's {@code buffer.memory}.
  *
- * <p>Not thread-safe: one event stream thread calls it.
+ * <p>Not thread-safe: one event stream thread calls it; the sends run on the sink's own thread.
  */
 public final class KafkaEventSink implements EventSink {
 
     private final KafkaConfig config;
+    /** Runs the attempts, one at a time, in order; owns {@link #producer}. */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tviewd-kafka-sender");
+        t.setDaemon(true);
+        return t;
+    });
     private KafkaProducer<String, String> producer;
+    /** The attempt of the current batch, kept while it outlives {@link #deliver}'s wait. */
+    private Future<Void> attempt;
 
     public KafkaEventSink(KafkaConfig config) {
         this.config = config;
@@ -69,8 +79,35 @@ public final class KafkaEventSink implements EventSink {
         return config.topic(t.schema(), t.name(), e.typename());
     }
 
+    /**
+     * Sends on the sink's own thread and waits at most {@code kafka.delivery-timeout} (plus a second) for the
+     * attempt, wherever inside the client it is held up while the broker is unreachable. An attempt that outlives
+     * the wait keeps running; the retry of the same events waits for it rather than sending again beside it, so a
+     * key's records never overtake each other.
+     */
     @Override
     public void deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
+        if (attempt == null) {
+            attempt = sender.submit(() -> {
+                send(events, cascades);
+                return null;
+            });
+        }
+        long wait = config.deliveryTimeout().toMillis() + 1_000;
+        try {
+            attempt.get(wait, TimeUnit.MILLISECONDS);
+            attempt = null;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not acknowledge within " + wait + " ms (the attempt is still waiting)", e);
+        } catch (ExecutionException e) {
+            attempt = null;
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception x ? x : new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /** One attempt: send everything, then wait for every acknowledgement until the delivery timeout. */
+    private void send(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
         if (producer == null) {
             producer = new KafkaProducer<>(producerProperties(config));
         }
@@ -130,6 +167,7 @@ public final class KafkaEventSink implements EventSink {
 
     @Override
     public void close() {
+        sender.shutdownNow();
         closeBounded(producer);
         producer = null;
     }
