@@ -291,4 +291,15 @@ class ConfigLoaderTest {
                 "Invalid value '0' for 'events.sse-client-buffer' (from environment variable TVIEWD_EVENTS_SSE_CLIENT_BUFFER): must be between 1 and 1000000",
                 "Invalid value 'not a type' for 'tviews[0].typename': must be a GraphQL type name ([_A-Za-z][_0-9A-Za-z]*)");
     }
+
+    @Test
+    void longSlotName_withEventsOn_isRejectedNamingTheEventSlots() {
+        String slot = "s".repeat(60);
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadYaml("cdc:\n  slot-name: " + slot + "\n", Map.of()));
+        assertThat(e.problems()).containsExactly("Invalid value '" + slot + "' for 'cdc.slot-name': at most 54 characters while "
+                + "events.enabled is true (the event slots are named <slot>_ev_live and <slot>_ev_kafka)");
+        assertThat(ConfigLoader.loadYaml("cdc:\n  slot-name: " + slot + "\n", Map.of("TVIEWD_EVENTS_ENABLED", "false")).cdc().slotName())
+                .isEqualTo(slot);
+    }
 }
