@@ -152,12 +152,16 @@ class EventsLiveIT {
     }
 
     @Test
-    void manualRefresh_emitsEvents_andTheStreamNeedsTheTokenWhenOneIsSet() throws Exception {
+    void manualRefresh_emitsEvents_withDeclaredTypenames_andTheStreamNeedsTheTokenWhenOneIsSet() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_manual", 20, 60, 120);
         EventLedger.install(db);
         long seed = Workloads.seed() + 6;
-        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evmanual",
-                "TVIEWD_REFRESH_DEFAULT_MODE", "manual", "TVIEWD_HTTP_TOKEN", "s3cret"))) {
+        try (Daemon daemon = Daemons.started(io.tviewd.config.ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_user
+                    typename: Author
+                """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "evmanual", "TVIEWD_REFRESH_DEFAULT_MODE", "manual",
+                "TVIEWD_HTTP_TOKEN", "s3cret")))) {
             List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
             daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
                     .completion().toCompletionStage().toCompletableFuture().get();
@@ -171,6 +175,10 @@ class EventsLiveIT {
                     EventLedger.deduped(bus).keySet().containsAll(EventLedger.expected(db).keySet()));
             EventLedger.assertEventsMatch(db, bus, "manual mode, seed " + seed);
             assertThat(bus).extracting(RefreshEvent::mode).containsOnly("manual");
+            assertThat(bus).filteredOn(e -> e.tview().equals("public.tv_user")).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.typename()).as("declared typename").isEqualTo("Author"));
+            assertThat(bus).filteredOn(e -> e.tview().equals("public.tv_post")).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.typename()).isEqualTo("Post"));
 
             assertThat(Http.get(daemon.httpPort(), "/api/v1/events").statusCode()).isEqualTo(401);
         }
