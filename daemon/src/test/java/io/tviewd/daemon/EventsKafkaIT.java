@@ -59,8 +59,9 @@ class EventsKafkaIT {
         EventLedger.install(db);
         long seed = Workloads.seed();
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "diff.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evdiff"));
-             KafkaBroker.Collector kafka = broker.collect(topics("diff"))) {
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "diff.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evdiff",
+                "TVIEWD_EVENTS_CASCADE", "true", "TVIEWD_KAFKA_CASCADE_TOPIC", "diff.cascade"));
+             KafkaBroker.Collector kafka = broker.collect(withCascade(topics("diff"), "diff.cascade"))) {
             Workloads.run(db, seed, 3, Workloads.opsPerWriter(150));
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
             awaitEvents(db, kafka, "seed " + seed);
@@ -71,6 +72,17 @@ class EventsKafkaIT {
             });
             assertThat(kafka.events()).filteredOn(e -> e.mode().equals("cdc"))
                     .allSatisfy(e -> assertThat(e.sourceTables()).isNotEmpty());
+            // one cascade per refresh transaction, holding exactly that transaction's events
+            Map<Long, Integer> eventsPerTx = new java.util.HashMap<>();
+            EventLedger.deduped(kafka.events()).values().forEach(e -> eventsPerTx.merge(e.txid(), 1, Integer::sum));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<Long, Integer> cascaded = new java.util.HashMap<>();
+                for (String c : kafka.cascades()) {
+                    JsonObject o = new JsonObject(c);
+                    cascaded.put(o.getLong("txid"), o.getJsonArray("updated").size() + o.getJsonArray("deleted").size());
+                }
+                assertThat(cascaded).isEqualTo(eventsPerTx);
+            });
             String metrics = Http.get(daemon.httpPort(), "/metrics").body();
             assertThat(metrics).contains("tviewd_events_delivered_total{sink=\"kafka\"}")
                     .contains("tviewd_events_emitted_total").contains("tviewd_events_sink_up{sink=\"kafka\"} 1.0");
@@ -140,6 +152,12 @@ class EventsKafkaIT {
                 EventLedger.assertEventsMatch(db, kafka.events(), "kill -9, seed " + seed);
             }
         }
+    }
+
+    private static List<String> withCascade(List<String> topics, String cascade) {
+        List<String> out = new java.util.ArrayList<>(topics);
+        out.add(cascade);
+        return out;
     }
 
     /** Waits until every committed change has an event (then the caller checks there is nothing more). */

@@ -110,6 +110,7 @@ public final class KafkaBroker implements AutoCloseable {
     /** Refresh events read from topics, in the order of each partition (a key's events stay in one). */
     public final class Collector implements AutoCloseable {
         private final List<RefreshEvent> events = new CopyOnWriteArrayList<>();
+        private final List<String> cascades = new CopyOnWriteArrayList<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
         private volatile RuntimeException failure;
@@ -135,6 +136,10 @@ public final class KafkaBroker implements AutoCloseable {
                         }
                         try {
                             for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                                if (r.topic().endsWith(".cascade")) {
+                                    cascades.add(r.value());
+                                    continue;
+                                }
                                 RefreshEvent e = RefreshEvent.parse(r.value());
                                 if (!e.keyText().equals(r.key())) {
                                     throw new IllegalStateException("record key " + r.key() + " is not the event key " + e.keyText());
@@ -173,6 +178,11 @@ public final class KafkaBroker implements AutoCloseable {
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 // broker down or topic not there yet: try again on the next round
             }
+        }
+
+        /** Cascade records received so far (topics named {@code *.cascade}), as JSON text. */
+        public List<String> cascades() {
+            return List.copyOf(cascades);
         }
 
         /** Events received so far, in arrival order. */
