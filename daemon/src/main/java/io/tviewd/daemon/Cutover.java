@@ -7,7 +7,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 import io.tviewd.config.RefreshMode;
@@ -20,6 +26,7 @@ import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.StateSchema;
 import io.tviewd.connectors.postgres.TriggerInstaller;
 import io.tviewd.connectors.postgres.TriggerStatements;
+import io.tviewd.connectors.postgres.TviewVerifier;
 
 /**
  * Moves one tview between refresh modes, make-before-break (DESIGN.md guarantee 4): the new driver
@@ -38,6 +45,11 @@ final class Cutover {
         /** @return an LSN to journal, or null */
         String apply() throws Exception;
     }
+
+    /** Quiet intervals in a row (view row unchanged, CDC past the previous check) a key may differ through before it is drift. */
+    static final int QUIET_CHECKS = 2;
+
+    private static final long DRAIN_POLL_MS = 10;
 
     /** Default of how long a step waits for the daemon (acknowledgement, CDC position). */
     static final Duration WAIT = Duration.ofSeconds(60);
@@ -107,7 +119,8 @@ final class Cutover {
                     "none", this::reconcile, () -> null));
         }
         steps.add(new Step("verify", "tviewd verify " + name + " (zero drift expected"
-                + (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL ? "; reported only, the new mode is stale by design)" : ")"),
+                + (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL ? "; reported only, the new mode is stale by design)"
+                : to == RefreshMode.CDC ? "; keys differing under writes are rechecked after CDC passes each check)" : ")"),
                 "none", () -> verify(to), () -> null));
         return steps;
     }
@@ -227,27 +240,36 @@ final class Cutover {
     /** Waits until the daemon's stored CDC position passes the current WAL position. */
     private String drain() throws Exception {
         String target = currentLsn();
+        drainTo(target);
+        return target;
+    }
+
+    /**
+     * Waits until the daemon's stored CDC position passes {@code target}: CDC has then handled every change
+     * committed before it. A heartbeat written first gives an idle database a change to pass it with.
+     */
+    private void drainTo(String target) throws Exception {
         try (Statement s = c.createStatement()) {
             s.execute(StateSchema.HEARTBEAT_QUERY);
         }
         long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max((convert_from(value, 'UTF8')::jsonb ->> 'lsn')::bigint), 0) "
-                    + ">= pg_wal_lsn_diff(?::pg_lsn, '0/0') FROM " + StateSchema.OFFSETS + " WHERE store = ?")) {
-                ps.setString(1, target);
-                ps.setString(2, config.cdc().slotName());
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max((convert_from(value, 'UTF8')::jsonb ->> 'lsn')::bigint), 0) "
+                + ">= pg_wal_lsn_diff(?::pg_lsn, '0/0') FROM " + StateSchema.OFFSETS + " WHERE store = ?")) {
+            ps.setString(1, target);
+            ps.setString(2, config.cdc().slotName());
+            while (true) {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getBoolean(1)) {
-                        return target;
+                        return;
                     }
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the daemon's CDC position did not pass " + target + " within " + wait.toMillis() / 1000.0
+                            + " s: is `tviewd run` streaming from slot " + config.cdc().slotName() + "?");
+                }
+                Thread.sleep(DRAIN_POLL_MS);
             }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the daemon's CDC position did not pass " + target + " within " + wait.toMillis() / 1000.0
-                        + " s: is `tviewd run` streaming from slot " + config.cdc().slotName() + "?");
-            }
-            Thread.sleep(50);
         }
     }
 
@@ -261,7 +283,7 @@ final class Cutover {
         while (ModeStore.acknowledged(c, table()) != mode) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the running daemon did not acknowledge mode " + mode.configName() + " within "
-                        + WAIT.toSeconds() + " s");
+                        + wait.toSeconds() + " s");
             }
             Thread.sleep(50);
         }
@@ -275,10 +297,9 @@ final class Cutover {
     }
 
     /**
-     * Verifies after the switch. Under concurrent writes a CDC-refreshed tview trails its view by the
-     * changes still in flight, which is lag, not drift: keys found different are checked again after
-     * CDC has passed the position of the previous check, and only keys that keep differing through ten
-     * rounds count as drift. Trigger mode is exact at every snapshot, so its first check decides.
+     * Verifies after the switch. Trigger mode is exact at every snapshot, so its first check decides. A
+     * CDC-refreshed tview under concurrent writes trails its view by the changes in flight, which is lag, not
+     * drift; see {@link #settle}.
      */
     private String verify(RefreshMode to) throws Exception {
         if (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL) {
@@ -288,28 +309,64 @@ final class Cutover {
                     + ")" : "no drift"));
             return null;
         }
-        java.util.Set<String> suspects = null;
-        int rounds = to == RefreshMode.CDC ? 10 : 1;
-        for (int round = 0; round < rounds; round++) {
-            if (to == RefreshMode.CDC) {
-                drain();
-            }
-            if (suspects == null) {
-                java.util.Set<String> found = new java.util.TreeSet<>();
-                try (Connection v = sessions.open("tviewd-cutover-verify", config.refresh().statementTimeout())) {
-                    io.tviewd.connectors.postgres.TviewVerifier.verify(v, plan.tview(), 1000, (diff, n) -> found.addAll(diff));
+        if (to == RefreshMode.CDC) {
+            drain();
+        }
+        Set<String> found = new TreeSet<>();
+        try (Connection v = sessions.open("tviewd-cutover-verify", config.refresh().statementTimeout())) {
+            TviewVerifier.verify(v, plan.tview(), 1000, (diff, n) -> found.addAll(diff));
+        }
+        Set<String> drift = to == RefreshMode.CDC ? settle(found) : found;
+        if (!drift.isEmpty()) {
+            throw new IllegalStateException("verify found drift after the switch: " + drift.size() + " keys, e.g. "
+                    + drift.stream().limit(10).toList());
+        }
+        log.accept("     verify: no drift" + (found.isEmpty() ? "" : " (" + found.size() + " keys seen differing were changes in flight)"));
+        return null;
+    }
+
+    /**
+     * Tells drift from lag among keys seen differing in CDC mode. Each key is checked again, each time after CDC
+     * has handled every change committed before the previous check. A key whose tview row then matches is
+     * settled; a key whose view row did not change between two checks must match by then, so one that still
+     * differs through {@value #QUIET_CHECKS} such quiet intervals in a row is drift. Keys whose view row keeps
+     * changing are checked again until the cutover's wait runs out.
+     *
+     * @return the keys found drifting
+     */
+    private Set<String> settle(Set<String> suspects) throws Exception {
+        Map<String, TviewVerifier.RowHashes> previous = new TreeMap<>(TviewVerifier.hashes(c, plan.tview(), suspects));
+        String position = currentLsn();
+        previous.values().removeIf(TviewVerifier.RowHashes::matches);
+        Map<String, Integer> quiet = new HashMap<>();
+        Set<String> drift = new TreeSet<>();
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!previous.isEmpty()) {
+            drainTo(position);
+            Map<String, TviewVerifier.RowHashes> now = TviewVerifier.hashes(c, plan.tview(), previous.keySet());
+            position = currentLsn();
+            Map<String, TviewVerifier.RowHashes> next = new TreeMap<>();
+            for (Map.Entry<String, TviewVerifier.RowHashes> e : previous.entrySet()) {
+                TviewVerifier.RowHashes h = now.getOrDefault(e.getKey(), new TviewVerifier.RowHashes(null, null));
+                if (h.matches()) {
+                    continue;
                 }
-                suspects = found;
-            } else {
-                suspects = new java.util.TreeSet<>(io.tviewd.connectors.postgres.TviewVerifier.stillDiffering(c, plan.tview(), suspects));
+                int q = Objects.equals(h.view(), e.getValue().view()) ? quiet.getOrDefault(e.getKey(), 0) + 1 : 0;
+                quiet.put(e.getKey(), q);
+                if (q >= QUIET_CHECKS) {
+                    drift.add(e.getKey());
+                } else {
+                    next.put(e.getKey(), h);
+                }
             }
-            if (suspects.isEmpty()) {
-                log.accept("     verify: no drift" + (round > 0 ? " (differences seen under concurrent writes were in flight)" : ""));
-                return null;
+            previous = next;
+            if (!previous.isEmpty() && System.nanoTime() > deadline) {
+                throw new IllegalStateException("verify could not settle " + previous.size() + " keys within " + wait.toSeconds()
+                        + " s: their view rows changed between every two checks, e.g. " + previous.keySet().stream().limit(10).toList()
+                        + (drift.isEmpty() ? "" : "; drift found in " + drift));
             }
         }
-        throw new IllegalStateException("verify found drift after the switch that did not go away: " + suspects.size() + " keys, e.g. "
-                + suspects.stream().limit(10).toList());
+        return drift;
     }
 
     private boolean daemonRunning() throws SQLException {

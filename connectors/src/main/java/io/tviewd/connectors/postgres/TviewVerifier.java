@@ -7,7 +7,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -107,22 +111,32 @@ public final class TviewVerifier {
         return new Report(t, checked, missing, extra, differing, missingSample, extraSample, differingSample);
     }
 
-    /** Of the given keys, those whose tview row differs from the view's (missing, extra or different). */
-    public static List<String> stillDiffering(Connection c, Tview t, java.util.Collection<String> keys) throws SQLException {
+    /** md5 of a key's row in the view and in the tview, either null when the row is absent there. */
+    public record RowHashes(String view, String tview) {
+        public boolean matches() {
+            return Objects.equals(view, tview);
+        }
+    }
+
+    /**
+     * Hashes of the given keys' rows in the view and the tview, read in one statement (one snapshot); keys in
+     * neither are left out.
+     */
+    public static Map<String, RowHashes> hashes(Connection c, Tview t, Collection<String> keys) throws SQLException {
         String key = quote(t.keyColumn());
         String in = " WHERE " + key + " = ANY(CAST(? AS text[])::" + t.keyType() + "[])";
         String hash = "md5(ROW(" + t.columns().stream().map(col -> t.comparable(col, "")).collect(Collectors.joining(", ")) + ")::text)";
         String sql = "WITH v AS (SELECT " + key + " AS k, " + hash + " AS h FROM " + t.sourceView().quoted() + in + "), "
                 + "t AS (SELECT " + key + " AS k, " + hash + " AS h FROM " + t.table().quoted() + in + ") "
-                + "SELECT coalesce(v.k, t.k)::text FROM v FULL JOIN t ON v.k = t.k WHERE v.h IS DISTINCT FROM t.h ORDER BY 1";
-        List<String> out = new ArrayList<>();
+                + "SELECT coalesce(v.k, t.k)::text, v.h, t.h FROM v FULL JOIN t ON v.k = t.k ORDER BY 1";
+        Map<String, RowHashes> out = new TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             java.sql.Array arr = c.createArrayOf("text", keys.toArray());
             ps.setArray(1, arr);
             ps.setArray(2, arr);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getString(1));
+                    out.put(rs.getString(1), new RowHashes(rs.getString(2), rs.getString(3)));
                 }
             }
         }
