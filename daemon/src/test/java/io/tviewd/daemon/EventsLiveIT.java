@@ -55,11 +55,11 @@ class EventsLiveIT {
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
             try (SseClient resumed = SseClient.connect(daemon.httpPort(), "", lastId);
                  SseClient postsOnly = SseClient.connect(daemon.httpPort(), "?tview=tv_post", "0")) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                EventLedger.awaitCovered(db, () -> {
                     List<RefreshEvent> all = new ArrayList<>(received);
                     all.addAll(resumed.events());
-                    return EventLedger.deduped(all).keySet().containsAll(EventLedger.expected(db).keySet());
-                });
+                    return all;
+                }, Duration.ofSeconds(60), "resumed SSE stream, seed " + seed);
                 assertThat(resumed.frames()).noneMatch(f -> f.type().equals("reset"));
                 assertThat(resumed.events()).allSatisfy(e -> assertThat(e.version()).isGreaterThanOrEqualTo(Long.parseLong(lastId)));
                 List<RefreshEvent> all = new ArrayList<>(received);
@@ -134,8 +134,7 @@ class EventsLiveIT {
                         .completion().toCompletionStage().toCompletableFuture().get();
                 Workloads.run(db, seed, 2, Workloads.opsPerWriter(100));
                 Tviews.awaitConverged(db, Duration.ofSeconds(60), mode[0] + " mode, seed " + seed);
-                await().atMost(Duration.ofSeconds(60)).until(() ->
-                        EventLedger.deduped(bus).keySet().containsAll(EventLedger.expected(db).keySet()));
+                EventLedger.awaitCovered(db, () -> bus, Duration.ofSeconds(60), mode[0] + " mode on the event bus, seed " + seed);
                 EventLedger.assertEventsMatch(db, bus, mode[0] + " mode, seed " + seed);
                 assertThat(bus).extracting(RefreshEvent::mode).containsOnly(mode[0]);
                 Map<String, RefreshEvent> byTxKey = EventLedger.deduped(bus);
@@ -171,8 +170,7 @@ class EventsLiveIT {
                         .isEqualTo(200);
             }
             Tviews.awaitConverged(db, Duration.ofSeconds(10), "manual refresh, seed " + seed);
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    EventLedger.deduped(bus).keySet().containsAll(EventLedger.expected(db).keySet()));
+            EventLedger.awaitCovered(db, () -> bus, Duration.ofSeconds(30), "manual refresh on the event bus, seed " + seed);
             EventLedger.assertEventsMatch(db, bus, "manual mode, seed " + seed);
             assertThat(bus).extracting(RefreshEvent::mode).containsOnly("manual");
             assertThat(bus).filteredOn(e -> e.tview().equals("public.tv_user")).isNotEmpty()

@@ -71,6 +71,21 @@ public final class EventLedger {
         return out;
     }
 
+    /**
+     * Waits until the events (as the supplier returns them at each poll) cover every committed change of the
+     * ledger; on timeout the failure names the changes still without an event.
+     */
+    public static void awaitCovered(DatabaseConfig db, java.util.function.Supplier<List<RefreshEvent>> events, java.time.Duration atMost,
+                                    String context) {
+        org.awaitility.Awaitility.await().atMost(atMost).untilAsserted(() -> {
+            Map<String, Change> expected = expected(db);
+            TreeSet<String> missing = new TreeSet<>(expected.keySet());
+            missing.removeAll(deduped(events.get()).keySet());
+            assertThat(missing).as("%s: %d of %d committed changes still without an event, e.g. %s", context, missing.size(),
+                    expected.size(), missing.stream().limit(10).map(k -> k + "=" + expected.get(k).op()).toList()).isEmpty();
+        });
+    }
+
     /** The events keyed like {@link #expected}, after consumer-side dedupe by (tview, key, version). */
     public static Map<String, RefreshEvent> deduped(List<RefreshEvent> events) {
         Map<String, RefreshEvent> out = new LinkedHashMap<>();
