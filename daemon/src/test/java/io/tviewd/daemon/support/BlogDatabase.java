@@ -19,4 +19,17 @@ public final class BlogDatabase {
         }
         return db;
     }
+
+    /**
+     * Fills every tview from its view, as a daemon's first start would: a test that must see only its own
+     * workload's changes (a consumer that cannot replay, like the event bus) starts from populated tviews.
+     */
+    public static void populate(DatabaseConfig db) throws Exception {
+        try (Connection c = Sql.session(db)) {
+            for (io.tviewd.connectors.postgres.Tview t : Tviews.discover(db)) {
+                String cols = t.columns().stream().map(io.tviewd.connectors.TableName::quote).collect(java.util.stream.Collectors.joining(", "));
+                Sql.exec(c, "INSERT INTO " + t.table().quoted() + " (" + cols + ") SELECT " + cols + " FROM " + t.sourceView().quoted());
+            }
+        }
+    }
 }
