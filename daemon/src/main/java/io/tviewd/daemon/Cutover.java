@@ -362,7 +362,7 @@ final class Cutover {
             previous = next;
             if (!previous.isEmpty() && System.nanoTime() > deadline) {
                 throw new IllegalStateException("verify could not settle " + previous.size() + " keys within " + wait.toSeconds()
-                        + " s: their view rows changed between every two checks, e.g. " + previous.keySet().stream().limit(10).toList()
+                        + " s: their view rows kept changing between checks, e.g. " + previous.keySet().stream().limit(10).toList()
                         + (drift.isEmpty() ? "" : "; drift found in " + drift));
             }
         }
