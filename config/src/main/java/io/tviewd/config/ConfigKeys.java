@@ -65,7 +65,7 @@ public final class ConfigKeys {
         define("events.enabled", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Emit one refresh event per changed tview row, atomically in the refresh transaction (`pg_logical_emit_message`), and deliver them to the sinks below. Needs PostgreSQL 14 or later.");
         define("events.data", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
-                "Include the new document (column `data`) or row in each event; when false events carry keys only.");
+                "Include the new document (column `data`) or row in each event; when false events carry keys only, and (unless `events.cascade` is on) the messages in the WAL leave the row out too, which keeps them small.");
         define("events.cascade", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
                 "Also publish one FraiseQL cascade per refresh transaction (`{updated:[…], deleted:[…]}`) on event-bus address `<events.event-bus-address>.cascade` and Kafka topic `kafka.cascade-topic`.");
         define("events.max-transaction-events", KeyType.INT, 100_000, intBetween(100, 10_000_000),

@@ -9,9 +9,10 @@ import java.time.Duration;
  * @param defaultMode initial mode of tviews that do not declare one
  * @param defaultSchedule interval or cron expression of scheduled tviews that do not declare one
  * @param emitEvents refresh statements emit one logical message per changed row ({@code events.enabled})
+ * @param eventRows those messages carry the row too (needed by {@code events.data} or {@code events.cascade})
  * @param enforceReplicaIdentity refuse tviews whose mappings need old-image columns the table's replica identity does not log
  */
 public record RefreshConfig(int maxKeysPerStatement, Duration statementTimeout, Duration quarantineRetry,
                             UnmappedPolicy unmappedPolicy, boolean enforceReplicaIdentity, RefreshMode defaultMode,
-                            Schedule defaultSchedule, boolean emitEvents) {
+                            Schedule defaultSchedule, boolean emitEvents, boolean eventRows) {
 }

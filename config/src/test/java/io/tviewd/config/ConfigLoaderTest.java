@@ -277,6 +277,12 @@ class ConfigLoaderTest {
         assertThat(ok.events().includeData()).isFalse();
         assertThat(ok.events().enabled()).isTrue();
         assertThat(ok.refresh().emitEvents()).isTrue();
+        assertThat(ok.refresh().eventRows()).as("no data and no cascade: messages leave the row out").isFalse();
+        assertThat(ConfigLoader.loadYaml("", Map.of("TVIEWD_EVENTS_DATA", "false", "TVIEWD_EVENTS_CASCADE", "true")).refresh().eventRows())
+                .as("cascades carry the data").isTrue();
+        assertThat(ConfigLoader.loadYaml("", Map.of()).refresh().eventRows()).isTrue();
+        assertThat(ConfigLoader.loadYaml("", Map.of("TVIEWD_EVENTS_ENABLED", "false")).refresh()).extracting("emitEvents", "eventRows")
+                .containsExactly(false, false);
         assertThat(ok.tviews().get(0).typename()).contains("Article");
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
                 kafka:

@@ -23,6 +23,7 @@ import io.tviewd.connectors.postgres.CutoverJournal;
 import io.tviewd.connectors.postgres.ModeStore;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.RefreshStatements;
 import io.tviewd.connectors.postgres.StateSchema;
 import io.tviewd.connectors.postgres.TriggerInstaller;
 import io.tviewd.connectors.postgres.TriggerStatements;
@@ -87,9 +88,9 @@ final class Cutover {
                     this::publish, () -> null));
         }
         if (to == RefreshMode.TRIGGER) {
-            steps.add(new Step("install-triggers", String.join(";\n      ", TriggerStatements.install(plan, order, config.refresh().emitEvents())),
+            steps.add(new Step("install-triggers", String.join(";\n      ", TriggerStatements.install(plan, order, RefreshStatements.Emit.of(config.refresh()))),
                     "drop the triggers and functions of " + name, () -> {
-                        TriggerInstaller.install(c, plan, order, config.refresh().emitEvents());
+                        TriggerInstaller.install(c, plan, order, RefreshStatements.Emit.of(config.refresh()));
                         return null;
                     }, () -> {
                         TriggerInstaller.remove(c, plan.tview());
@@ -106,11 +107,11 @@ final class Cutover {
                 + "'; wait for the acknowledgement", () -> switchTo(to), () -> switchTo(from)));
         if (from == RefreshMode.TRIGGER) {
             steps.add(new Step("remove-triggers", "drop the triggers and functions of " + name,
-                    "reinstall them: " + String.join("; ", TriggerStatements.install(plan, order, config.refresh().emitEvents())), () -> {
+                    "reinstall them: " + String.join("; ", TriggerStatements.install(plan, order, RefreshStatements.Emit.of(config.refresh()))), () -> {
                         TriggerInstaller.remove(c, plan.tview());
                         return null;
                     }, () -> {
-                        TriggerInstaller.install(c, plan, order, config.refresh().emitEvents());
+                        TriggerInstaller.install(c, plan, order, RefreshStatements.Emit.of(config.refresh()));
                         return null;
                     }));
         }

@@ -17,6 +17,7 @@ import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.ModeStore;
 import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.RefreshStatements;
 import io.tviewd.connectors.postgres.TriggerInstaller;
 
 /**
@@ -92,7 +93,7 @@ final class ModeSetup {
             }
             if (modes.get(p.tview().name()).mode() == RefreshMode.TRIGGER) {
                 boolean existed = !TriggerInstaller.installed(c, p.tview()).isEmpty();
-                TriggerInstaller.install(c, p, i + 1, config.refresh().emitEvents());
+                TriggerInstaller.install(c, p, i + 1, RefreshStatements.Emit.of(config.refresh()));
                 if (!existed) {
                     installedNow.add(p);
                 }

@@ -154,6 +154,40 @@ class EventsLiveIT {
     }
 
     @Test
+    void withoutData_eventsCarryNoRow_fromCdcAndTriggerRefreshesAlike() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_nodata", 20, 60, 120);
+        BlogDatabase.populate(db);
+        EventLedger.install(db);
+        try (java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, "SELECT pg_create_logical_replication_slot('evnodata_probe', 'pgoutput')");
+        }
+        long seed = Workloads.seed() + 7;
+        try (Daemon daemon = Daemons.started(io.tviewd.config.ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_user
+                    mode: trigger
+                """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "evnodata", "TVIEWD_EVENTS_DATA", "false")))) {
+            List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+            daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            Workloads.run(db, seed, 2, Workloads.opsPerWriter(100));
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "events without data, seed " + seed);
+            EventLedger.awaitCovered(db, () -> bus, Duration.ofSeconds(60), "events without data, seed " + seed);
+            EventLedger.assertEventsMatch(db, bus, false, "events without data, seed " + seed);
+            assertThat(bus).extracting(RefreshEvent::mode).contains("cdc", "trigger");
+            // nor do the messages in the WAL: a probe slot of its own reads them as written
+            try (java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+                String counts = io.tviewd.daemon.support.Sql.text(c, "SELECT count(*) FILTER (WHERE m LIKE '%\"d\" : null%') || '/' "
+                        + "|| count(*) FILTER (WHERE m LIKE '%\"d\" : {%') FROM (SELECT encode(data, 'escape') AS m FROM "
+                        + "pg_logical_slot_peek_binary_changes('evnodata_probe', NULL, NULL, 'proto_version', '1', "
+                        + "'publication_names', 'tviewd_events', 'messages', 'true')) s WHERE m LIKE '%tviewd%'");
+                io.tviewd.daemon.support.Sql.exec(c, "SELECT pg_drop_replication_slot('evnodata_probe')");
+                assertThat(counts).as("messages without a row / with one").matches("[1-9][0-9]*/0");
+            }
+        }
+    }
+
+    @Test
     void manualRefresh_emitsEvents_withDeclaredTypenames_andTheStreamNeedsTheTokenWhenOneIsSet() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_manual", 20, 60, 120);
         EventLedger.install(db);

@@ -172,7 +172,7 @@ public final class Preflight {
             return "the changed row's " + d.rowColumn() + " is the key";
         }
         if (m instanceof KeyMapping.FullRefresh) {
-            return "any change refreshes the whole tview: " + RefreshStatements.refreshAll(t, false).replace('\n', ' ');
+            return "any change refreshes the whole tview: " + RefreshStatements.refreshAll(t, RefreshStatements.Emit.NONE).replace('\n', ' ');
         }
         return "keys = " + RefreshStatements.lookupKeys(t, m).replaceFirst("CAST\\(\\? AS text\\[\\]\\)", "\\$" + m.rowColumn());
     }

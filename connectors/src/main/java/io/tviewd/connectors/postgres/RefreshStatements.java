@@ -19,34 +19,44 @@ public final class RefreshStatements {
     /** Prefix of the logical decoding messages that carry refresh events. */
     public static final String EVENT_PREFIX = "tviewd";
 
+    /** What refresh statements emit per changed row: nothing, an event without the row, or an event with it. */
+    public enum Emit {
+        NONE, KEYS, ROWS;
+
+        public static Emit of(io.tviewd.config.RefreshConfig config) {
+            return !config.emitEvents() ? NONE : config.eventRows() ? ROWS : KEYS;
+        }
+    }
+
     /**
      * Recomputes the rows with the given keys (parameters 1 and 2: the same {@code text[]}) from the source
      * view: upserts rows whose content differs, deletes rows the view no longer returns, bumps touch columns
-     * of changed rows. With {@code events}, every written or deleted row also emits one transactional
-     * logical message (parameter 3: the event context as JSON text, see {@link RefreshCause#json}).
+     * of changed rows. Unless {@code emit} is {@link Emit#NONE}, every written or deleted row also emits one
+     * transactional logical message (parameter 3: the event context as JSON text, see {@link RefreshCause#json}),
+     * carrying the new row only with {@link Emit#ROWS} (the WAL holds each message whole).
      * Returns one row: (keys found in the view, rows written, rows deleted, events emitted).
      */
-    public static String refreshByKeys(Tview t, boolean events) {
-        return refreshByKeys(t, events, "?", "?");
+    public static String refreshByKeys(Tview t, Emit emit) {
+        return refreshByKeys(t, emit, "?", "?");
     }
 
-    /** {@link #refreshByKeys(Tview, boolean)} with the parameter placeholders of generated functions ({@code $1}, {@code $2}). */
-    static String refreshByKeys(Tview t, boolean events, String keysParam, String contextParam) {
+    /** {@link #refreshByKeys(Tview, Emit)} with the parameter placeholders of generated functions ({@code $1}, {@code $2}). */
+    static String refreshByKeys(Tview t, Emit emit, String keysParam, String contextParam) {
         String keyFilter = "v." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
         String deleteFilter = "t." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
-        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ", events ? contextParam : null);
+        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ", emit, contextParam);
     }
 
-    /** Recomputes the whole tview; parameter 1 (with {@code events}) is the event context; result as {@link #refreshByKeys}. */
-    public static String refreshAll(Tview t, boolean events) {
-        return refresh(t, "", "", events ? "?" : null);
+    /** Recomputes the whole tview; parameter 1 (unless {@link Emit#NONE}) is the event context; result as {@link #refreshByKeys}. */
+    public static String refreshAll(Tview t, Emit emit) {
+        return refresh(t, "", "", emit, "?");
     }
 
-    static String refreshAll(Tview t, boolean events, String contextParam) {
-        return refresh(t, "", "", events ? contextParam : null);
+    static String refreshAll(Tview t, Emit emit, String contextParam) {
+        return refresh(t, "", "", emit, contextParam);
     }
 
-    private static String refresh(Tview t, String sourceWhere, String deletePrefix, String contextParam) {
+    private static String refresh(Tview t, String sourceWhere, String deletePrefix, Emit emit, String contextParam) {
         String key = quote(t.keyColumn());
         String cols = columnList(t.columns(), "");
         String vcols = columnList(t.columns(), "v.");
@@ -71,9 +81,10 @@ public final class RefreshStatements {
                     .append(set.stream().map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", ")))
                     .append("\n  WHERE ").append(row(t, values, "t.")).append(" IS DISTINCT FROM ").append(row(t, values, "EXCLUDED."));
         }
-        boolean events = contextParam != null;
+        boolean events = emit != Emit.NONE;
+        String row = emit == Emit.ROWS ? "to_jsonb(t)" : "NULL::jsonb";
         // xmax = 0 marks a row this statement inserted (rather than updated)
-        sql.append("\n  RETURNING ").append(events ? "t." + key + " AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i" : "1").append("),\n")
+        sql.append("\n  RETURNING ").append(events ? "t." + key + " AS k, " + row + " AS d, (t.xmax = 0) AS i" : "1").append("),\n")
                 .append("del AS (DELETE FROM ").append(t.table().quoted()).append(" t WHERE ").append(deletePrefix)
                 .append("NOT EXISTS (SELECT 1 FROM src WHERE src.").append(key).append(" = t.").append(key)
                 .append(") RETURNING ").append(events ? "t." + key + " AS k" : "1").append(")");

@@ -126,7 +126,7 @@ public final class Refresher implements AutoCloseable {
     private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
         Tview t = r.tview();
         if (r.full()) {
-            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, config.emitEvents()));
+            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config)));
             if (config.emitEvents()) {
                 ps.setString(1, r.cause().json());
             }
@@ -152,7 +152,7 @@ public final class Refresher implements AutoCloseable {
         long written = 0;
         long deleted = 0;
         if (!keys.isEmpty()) {
-            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, config.emitEvents()));
+            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config)));
             if (config.emitEvents()) {
                 ps.setString(3, r.cause().json());
             }

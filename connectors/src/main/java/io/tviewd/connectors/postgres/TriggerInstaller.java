@@ -20,11 +20,11 @@ public final class TriggerInstaller {
     }
 
     /** Replaces every trigger of the tview with the plan's (stale ones from an older plan are dropped). */
-    public static void install(Connection c, RefreshPlan plan, int order, boolean events) throws SQLException {
+    public static void install(Connection c, RefreshPlan plan, int order, RefreshStatements.Emit emit) throws SQLException {
         inTransaction(c, () -> {
             dropTriggers(c, plan.tview());
             try (Statement s = c.createStatement()) {
-                for (String sql : TriggerStatements.install(plan, order, events)) {
+                for (String sql : TriggerStatements.install(plan, order, emit)) {
                     s.execute(sql);
                 }
             }

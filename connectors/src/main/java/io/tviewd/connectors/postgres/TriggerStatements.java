@@ -70,12 +70,13 @@ public final class TriggerStatements {
     }
 
     /** Statements that install (or replace) every trigger object of the plan; idempotent, run in one transaction. */
-    public static List<String> install(RefreshPlan plan, int order, boolean events) {
+    public static List<String> install(RefreshPlan plan, int order, RefreshStatements.Emit emit) {
         Tview t = plan.tview();
         List<String> out = new ArrayList<>();
         String fn = "tviewd." + quote(refreshFunction(t));
-        String byKeys = RefreshStatements.refreshByKeys(t, events, "$1", "$2");
-        String all = RefreshStatements.refreshAll(t, events, "$1");
+        boolean events = emit != RefreshStatements.Emit.NONE;
+        String byKeys = RefreshStatements.refreshByKeys(t, emit, "$1", "$2");
+        String all = RefreshStatements.refreshAll(t, emit, "$1");
         // the signature before events existed; its callers are all replaced below in the same transaction
         out.add("DROP FUNCTION IF EXISTS " + fn + "(text[])");
         out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[], ctx text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED

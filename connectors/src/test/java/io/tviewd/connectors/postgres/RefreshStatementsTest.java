@@ -23,7 +23,7 @@ class RefreshStatementsTest {
 
     @Test
     void refreshByKeys_upsertsChangedRowsDeletesVanishedAndBumpsUpdatedAt() {
-        assertThat(RefreshStatements.refreshByKeys(tvPost(), false)).isEqualTo("""
+        assertThat(RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.NONE)).isEqualTo("""
                 WITH src AS (SELECT v."id", v."pk_post", v."data" FROM "public"."v_post" v WHERE v."id" = ANY(CAST(? AS text[])::uuid[])),
                 up AS (INSERT INTO "public"."tv_post" AS t ("id", "pk_post", "data", "updated_at")
                   SELECT "id", "pk_post", "data", now() FROM src
@@ -36,7 +36,7 @@ class RefreshStatementsTest {
 
     @Test
     void refreshByKeys_withEvents_emitsOneTransactionalMessagePerWrittenOrDeletedRow() {
-        String sql = RefreshStatements.refreshByKeys(tvPost(), true);
+        String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.ROWS);
         assertThat(sql)
                 .contains("RETURNING t.\"id\" AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i)")
                 .contains("RETURNING t.\"id\" AS k)")
@@ -46,12 +46,21 @@ class RefreshStatementsTest {
                 .endsWith("(SELECT count(*) FROM ev)");
         // parameters: keys, keys, context
         assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
-        assertThat(RefreshStatements.refreshAll(tvPost(), true).chars().filter(ch -> ch == '?').count()).isEqualTo(1);
+        assertThat(RefreshStatements.refreshAll(tvPost(), RefreshStatements.Emit.ROWS).chars().filter(ch -> ch == '?').count()).isEqualTo(1);
+    }
+
+    @Test
+    void refreshByKeys_withEventsWithoutRows_leavesTheRowOutOfTheMessage() {
+        String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.KEYS);
+        assertThat(sql).contains("RETURNING t.\"id\" AS k, NULL::jsonb AS d, (t.xmax = 0) AS i)")
+                .contains("pg_logical_emit_message(true, 'tviewd'")
+                .doesNotContain("to_jsonb(t)");
+        assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
     }
 
     @Test
     void refreshAll_hasNoKeyFilter() {
-        String sql = RefreshStatements.refreshAll(tvPost(), false);
+        String sql = RefreshStatements.refreshAll(tvPost(), RefreshStatements.Emit.NONE);
         assertThat(sql).startsWith("WITH src AS (SELECT v.\"id\", v.\"pk_post\", v.\"data\" FROM \"public\".\"v_post\" v),")
                 .contains("del AS (DELETE FROM \"public\".\"tv_post\" t WHERE NOT EXISTS")
                 .doesNotContain("?");
@@ -61,7 +70,7 @@ class RefreshStatementsTest {
     void refreshByKeys_bigintKeyWithoutTouchColumns_castsToBigint() {
         Tview ta = new Tview(new TableName("public", "ta_post"), new TableName("public", "va_post"), "pk_post", "bigint",
                 List.of("pk_post", "title"), Map.of("pk_post", "bigint", "title", "text"), List.of(), List.of(), List.of());
-        String sql = RefreshStatements.refreshByKeys(ta, false);
+        String sql = RefreshStatements.refreshByKeys(ta, RefreshStatements.Emit.NONE);
         assertThat(sql).contains("v.\"pk_post\" = ANY(CAST(? AS text[])::bigint[])")
                 .contains("INSERT INTO \"public\".\"ta_post\" AS t (\"pk_post\", \"title\")")
                 .contains("SELECT \"pk_post\", \"title\" FROM src")
@@ -73,14 +82,14 @@ class RefreshStatementsTest {
     void refresh_keyOnlyTview_doesNothingOnConflict() {
         Tview keys = new Tview(new TableName("public", "tv_tag"), new TableName("public", "v_tag"), "id", "uuid",
                 List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), List.of());
-        assertThat(RefreshStatements.refreshByKeys(keys, false)).contains("ON CONFLICT (\"id\") DO NOTHING");
+        assertThat(RefreshStatements.refreshByKeys(keys, RefreshStatements.Emit.NONE)).contains("ON CONFLICT (\"id\") DO NOTHING");
     }
 
     @Test
     void jsonColumns_areComparedAsText() {
         Tview json = new Tview(new TableName("public", "tv_doc"), new TableName("public", "v_doc"), "id", "uuid",
                 List.of("id", "data"), Map.of("id", "uuid", "data", "json"), List.of(), List.of(), List.of());
-        assertThat(RefreshStatements.refreshByKeys(json, false))
+        assertThat(RefreshStatements.refreshByKeys(json, RefreshStatements.Emit.NONE))
                 .contains("WHERE ROW(t.\"data\"::text) IS DISTINCT FROM ROW(EXCLUDED.\"data\"::text)");
         assertThat(RefreshStatements.differingKeys(json, 5)).contains("\"data\"::text AS \"data\"");
     }
@@ -89,7 +98,7 @@ class RefreshStatementsTest {
     void identifiers_areQuoted() {
         Tview odd = new Tview(new TableName("my schema", "tv_\"x"), new TableName("public", "v_x"), "id", "uuid",
                 List.of("id"), Map.of("id", "uuid"), List.of(), List.of(), List.of());
-        assertThat(RefreshStatements.refreshAll(odd, false)).contains("INSERT INTO \"my schema\".\"tv_\"\"x\" AS t");
+        assertThat(RefreshStatements.refreshAll(odd, RefreshStatements.Emit.NONE)).contains("INSERT INTO \"my schema\".\"tv_\"\"x\" AS t");
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private static EmbeddedPostgres.Builder configured(EmbeddedPostgres.Builder builder) {
         return builder
+                // a restart replays WAL and a busy 2-core machine is slow: zonky's default of 10 s is too short
+                .setPGStartupWait(java.time.Duration.ofSeconds(60))
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_wal_senders", "64")

@@ -101,6 +101,11 @@ public final class EventLedger {
      * (key, version)), each with the row's data, versions increasing per key.
      */
     public static void assertEventsMatch(DatabaseConfig db, List<RefreshEvent> events, String context) throws Exception {
+        assertEventsMatch(db, events, true, context);
+    }
+
+    /** As {@link #assertEventsMatch(DatabaseConfig, List, String)}; without {@code withData} every event must carry no data. */
+    public static void assertEventsMatch(DatabaseConfig db, List<RefreshEvent> events, boolean withData, String context) throws Exception {
         Map<String, Change> expected = expected(db);
         Map<String, Long> lastVersion = new HashMap<>();
         Map<String, RefreshEvent> byVersion = new HashMap<>();
@@ -131,6 +136,10 @@ public final class EventLedger {
             RefreshEvent e = g.getValue();
             if (!want.op().equals(e.op())) {
                 problems.add(g.getKey() + ": op " + e.op() + ", committed " + want.op());
+            } else if (!withData) {
+                if (e.data() != null) {
+                    problems.add(g.getKey() + ": data " + e.data() + " although events carry none");
+                }
             } else if (want.row() != null) {
                 JsonNode data = want.row().has("data") ? want.row().get("data") : want.row();
                 if (!data.equals(e.data())) {
