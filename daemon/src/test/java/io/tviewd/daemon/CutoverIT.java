@@ -321,7 +321,7 @@ class CutoverIT {
                 Cli.Result r = Cli.run("cutover", "tv_post", resume ? "--resume" : "--rollback", "--config", cfg.toString());
                 assertThat(r.code()).as(r.out() + r.err()).isZero();
                 assertThat(text(c, "SELECT status FROM tviewd.cutover")).isEqualTo(resume ? "done" : "rolled_back");
-                await().atMost(Duration.ofSeconds(10)).until(() ->
+                await().atMost(Duration.ofSeconds(30)).until(() ->
                         daemon.pipeline().status().get("tv_post").mode().equals(resume ? "trigger" : "cdc"));
                 assertThat(text(c, "SELECT count(*)::text FROM pg_trigger WHERE tgname LIKE 'tviewd%'")).isEqualTo(resume ? "12" : "0");
                 exec(c, "UPDATE tb_post SET title = 'after' WHERE pk_post = 2");

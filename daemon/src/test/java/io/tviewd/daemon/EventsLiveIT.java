@@ -65,7 +65,7 @@ class EventsLiveIT {
                 List<RefreshEvent> all = new ArrayList<>(received);
                 all.addAll(resumed.events());
                 EventLedger.assertEventsMatch(db, all, "SSE resume, seed " + seed);
-                await().atMost(Duration.ofSeconds(10)).until(() -> !postsOnly.events().isEmpty());
+                await().atMost(Duration.ofSeconds(30)).until(() -> !postsOnly.events().isEmpty());
                 assertThat(postsOnly.events()).allSatisfy(e -> assertThat(e.tview()).isEqualTo("public.tv_post"));
             }
             assertThat(Http.get(daemon.httpPort(), "/api/v1/events?tview=tv_nope").statusCode()).isEqualTo(404);
@@ -96,7 +96,7 @@ class EventsLiveIT {
             OutputStream out = stalled.getOutputStream();
             out.write(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            await().atMost(Duration.ofSeconds(10)).until(() -> daemon.events().live().clientCount() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.events().live().clientCount() == 1);
 
             Workloads.run(db, seed, 2, Workloads.opsPerWriter(200));
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
@@ -108,11 +108,11 @@ class EventsLiveIT {
             assertThat(in.readAllBytes().length).as("the server closed the stalled stream").isPositive();
 
             try (SseClient old = SseClient.connect(daemon.httpPort(), "", "1")) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> !old.frames().isEmpty());
+                await().atMost(Duration.ofSeconds(30)).until(() -> !old.frames().isEmpty());
                 SseClient.Frame reset = old.frames().get(0);
                 assertThat(reset.type()).isEqualTo("reset");
                 assertThat(new JsonObject(reset.data()).getLong("retainedFrom")).isGreaterThan(1);
-                await().atMost(Duration.ofSeconds(10)).until(() -> old.events().size() >= 40);
+                await().atMost(Duration.ofSeconds(30)).until(() -> old.events().size() >= 40);
                 assertThat(old.events().size()).isLessThanOrEqualTo(50);
             }
         }
@@ -206,7 +206,7 @@ class EventsLiveIT {
                 assertThat(VerifyPopulateIT.post(daemon.httpPort(), "/api/v1/tviews/" + tview + "/refresh", "s3cret").statusCode())
                         .isEqualTo(200);
             }
-            Tviews.awaitConverged(db, Duration.ofSeconds(10), "manual refresh, seed " + seed);
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "manual refresh, seed " + seed);
             EventLedger.awaitCovered(db, () -> bus, Duration.ofSeconds(30), "manual refresh on the event bus, seed " + seed);
             EventLedger.assertEventsMatch(db, bus, "manual mode, seed " + seed);
             assertThat(bus).extracting(RefreshEvent::mode).containsOnly("manual");
