@@ -203,17 +203,22 @@ final class Cutover {
         log.accept("Cutover #" + id + " done.");
     }
 
-    /** Steps are idempotent: a deadlock or lock timeout against writers is retried a few times. */
-    private static String withLockRetries(Action action) throws Exception {
+    /**
+     * Steps are idempotent: a deadlock or lock timeout against writers (DDL needs each base table to itself for
+     * a moment) is retried with growing pauses, for as long as a step may wait ({@code --wait}).
+     */
+    private String withLockRetries(Action action) throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
                 return action.apply();
             } catch (SQLException e) {
                 boolean lock = "40P01".equals(e.getSQLState()) || "55P03".equals(e.getSQLState());
-                if (!lock || attempt == 10) {
-                    throw e;
+                if (!lock || System.nanoTime() > deadline) {
+                    throw lock ? new SQLException(e.getMessage() + " (still after " + attempt + " attempts in " + wait.toSeconds()
+                            + " s: writers kept the base tables locked)", e.getSQLState(), e) : e;
                 }
-                Thread.sleep(50L * attempt);
+                Thread.sleep(Math.min(1000, 50L * attempt));
             }
         }
     }
