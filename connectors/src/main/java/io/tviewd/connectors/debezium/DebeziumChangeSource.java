@@ -23,6 +23,7 @@ import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
+import io.tviewd.connectors.postgres.RefreshStatements;
 import io.tviewd.connectors.postgres.StateSchema;
 
 /**
@@ -55,6 +56,9 @@ public final class DebeziumChangeSource implements ChangeSource {
     @Override
     public CompletableFuture<Void> start(Set<TableName> tables, ChangeHandler handler) {
         Properties props = engineProperties(database, cdc, cdc.slotName(), cdc.publicationName(), cdc.topicPrefix());
+        // Debezium asks pgoutput for logical messages on PostgreSQL 14+, so this stream also receives every refresh
+        // event (a row each): let Debezium drop them before they become records, the event streams read them
+        props.setProperty("message.prefix.exclude.list", RefreshStatements.EVENT_PREFIX);
         return runner.start(props, records -> handleBatch(records, handler),
                 () -> LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
                         cdc.publicationName(), tables.size()));
