@@ -24,7 +24,7 @@ public final class ConfigKeys {
         define("database.password", KeyType.SECRET, Secret.of(""), v -> null,
                 "Database password. Masked in logs and errors.");
         define("cdc.slot-name", KeyType.STRING, "tviewd", identifier(),
-                "Logical replication slot the daemon streams from (created when missing); the event streams use `<slot>_ev_live` and `<slot>_ev_kafka` (so at most 54 characters with events on).");
+                "Logical replication slot the daemon streams from (created when missing); the Kafka event stream uses `<slot>_ev_kafka` (so at most 54 characters with events on).");
         define("cdc.publication-name", KeyType.STRING, "tviewd", identifier(),
                 "Publication created or altered by the daemon to hold exactly the base tables the tviews read (plus `tviewd.heartbeat`).");
         define("cdc.topic-prefix", KeyType.STRING, "tviewd", identifier(),

@@ -137,7 +137,7 @@ public final class ConfigLoader {
             // event streams name their slots <slot>_ev_kafka and their publication <publication>_events (63 bytes at most)
             if (values.get("cdc.slot-name") instanceof String slot && slot.length() > 54) {
                 problems.add("Invalid value '" + slot + "' for 'cdc.slot-name': at most 54 characters while events.enabled is true "
-                        + "(the event slots are named <slot>_ev_live and <slot>_ev_kafka)");
+                        + "(the Kafka event slot is named <slot>_ev_kafka)");
             }
             if (values.get("cdc.publication-name") instanceof String pub && pub.length() > 56) {
                 problems.add("Invalid value '" + pub + "' for 'cdc.publication-name': at most 56 characters while events.enabled is true "

@@ -304,7 +304,7 @@ class ConfigLoaderTest {
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ConfigLoader.loadYaml("cdc:\n  slot-name: " + slot + "\n", Map.of()));
         assertThat(e.problems()).containsExactly("Invalid value '" + slot + "' for 'cdc.slot-name': at most 54 characters while "
-                + "events.enabled is true (the event slots are named <slot>_ev_live and <slot>_ev_kafka)");
+                + "events.enabled is true (the Kafka event slot is named <slot>_ev_kafka)");
         assertThat(ConfigLoader.loadYaml("cdc:\n  slot-name: " + slot + "\n", Map.of("TVIEWD_EVENTS_ENABLED", "false")).cdc().slotName())
                 .isEqualTo(slot);
     }

@@ -132,7 +132,14 @@ public final class Daemon implements AutoCloseable {
             scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }
         modeWatcher = new ModeWatcher(sessions, pipeline, scheduled, metrics);
-        source = new DebeziumChangeSource(config.database(), config.cdc());
+        DebeziumChangeSource cdc = new DebeziumChangeSource(config.database(), config.cdc());
+        source = cdc;
+        vertx = Vertx.vertx();
+        if (events != null) {
+            try (Connection c = sessions.open("tviewd-setup")) {
+                events.attachLive(c, vertx, cdc);
+            }
+        }
         source.start(tables, pipeline).whenComplete((v, e) -> {
             if (e != null) {
                 stopped.completeExceptionally(e);
@@ -147,10 +154,9 @@ public final class Daemon implements AutoCloseable {
                 LOG.error("tviewd stopping: {}", e.getMessage(), e);
             }
         });
-        vertx = Vertx.vertx();
         if (events != null) {
             // an event stream that dies stops the daemon, like CDC: the supervisor restarts it from the stored positions
-            events.start(vertx, (stream, e) -> {
+            events.start((stream, e) -> {
                 if (state == State.STOPPING || state == State.STOPPED) {
                     return;
                 }

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.debezium.DebeziumChangeSource;
 import io.tviewd.connectors.debezium.DebeziumEventSource;
 import io.tviewd.connectors.kafka.KafkaEventSink;
 import io.tviewd.connectors.postgres.ReplicationSetup;
@@ -25,11 +26,12 @@ import io.tviewd.connectors.postgres.StateSchema;
 import io.vertx.core.Vertx;
 
 /**
- * The event streams: each reads the refresh events back from the WAL on a replication slot of its own
- * ({@code <cdc.slot-name>_ev_<stream>}), so each keeps a durable position of its own. Stream {@code live}
- * feeds SSE and the event bus (its position advances as soon as they have the events); stream
- * {@code kafka} (when {@code kafka.bootstrap-servers} is set) advances only after Kafka acknowledged.
- * A stream whose sink is down waits without holding refresh back.
+ * The event streams, which read the refresh events back from the WAL. Stream {@code live} feeds SSE and the
+ * event bus, which never hold back: it reads the CDC stream's records (the CDC slot receives the events
+ * anyway), so the WAL is decoded once for both, and the CDC position stands for its position too. Stream
+ * {@code kafka} (when {@code kafka.bootstrap-servers} is set) has a replication slot of its own
+ * ({@code <cdc.slot-name>_ev_kafka}) and advances only after Kafka acknowledged: a Kafka outage does not
+ * hold refresh back.
  */
 final class EventStreams implements AutoCloseable {
 
@@ -42,7 +44,6 @@ final class EventStreams implements AutoCloseable {
     private final List<SinkDelivery> deliveries = new ArrayList<>();
     private LiveEvents live;
     private java.util.function.BiConsumer<String, Throwable> onDeath = (s, e) -> { };
-    private long liveCoveredFrom;
 
     EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames) {
         this.config = config;
@@ -50,14 +51,13 @@ final class EventStreams implements AutoCloseable {
         this.typenames = typenames;
     }
 
-    /** The streams this configuration runs. */
+    /** The streams this configuration runs on replication slots of their own. */
     List<String> streams() {
-        List<String> out = new ArrayList<>(List.of("live"));
-        if (config.kafka().enabled()) {
-            out.add("kafka");
-        }
-        return out;
+        return config.kafka().enabled() ? List.of("kafka") : List.of();
     }
+
+    /** The stream of SSE and the event bus (until it read the CDC stream it had a slot of its own, {@code <slot>_ev_live}). */
+    private static final String LIVE = "live";
 
     static String slot(TviewdConfig config, String stream) {
         return config.cdc().slotName() + "_ev_" + stream;
@@ -87,7 +87,30 @@ final class EventStreams implements AutoCloseable {
             slotWait.call("claiming replication slot " + slot, () -> setup.ensureSlot(slot),
                     e -> e instanceof ReplicationSetup.SlotInUseException);
         }
-        liveCoveredFrom = confirmedLsn(c, slot(config, "live"));
+        String retired = slot(config, LIVE);
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                + "WHERE slot_name = ? AND NOT active")) {
+            ps.setString(1, retired);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    LOG.info("Dropped replication slot {}: SSE and the event bus now read the events from the CDC stream", retired);
+                }
+            }
+        }
+    }
+
+    /**
+     * Feeds SSE and the event bus from the CDC stream; call before it starts. Its slot must exist: the
+     * retention window starts at the slot's confirmed position, where the stream resumes.
+     */
+    void attachLive(Connection c, Vertx vertx, DebeziumChangeSource cdc) throws SQLException {
+        live = new LiveEvents(vertx, config.events(), metrics, confirmedLsn(c, config.cdc().slotName()));
+        DebeziumEventSource source = DebeziumEventSource.attached(config.cdc(), config.events(), typenames);
+        cdc.attachEvents(source, events -> {
+            metrics.eventsReceived(LIVE, events.size());
+            live.handle(events);
+        });
+        running.add(new Running(LIVE, source, cdc::isStreaming, new CompletableFuture<>()));
     }
 
     /**
@@ -120,11 +143,9 @@ final class EventStreams implements AutoCloseable {
         }
     }
 
-    /** Starts every stream; {@code onDeath} is called (once per stream) when one dies. */
-    void start(Vertx vertx, java.util.function.BiConsumer<String, Throwable> onDeath) {
+    /** Starts the streams with slots of their own; {@code onDeath} is called (once per stream) when one dies. */
+    void start(java.util.function.BiConsumer<String, Throwable> onDeath) {
         this.onDeath = onDeath;
-        live = new LiveEvents(vertx, config.events(), metrics, liveCoveredFrom);
-        start("live", live);
         if (config.kafka().enabled()) {
             SinkDelivery kafka = new SinkDelivery(new KafkaEventSink(config.kafka()), config.events().cascade(),
                     config.kafka().retryBackoff(), metrics);
@@ -145,10 +166,11 @@ final class EventStreams implements AutoCloseable {
                 onDeath.accept(stream, e);
             }
         });
-        running.add(new Running(stream, source, done));
+        running.add(new Running(stream, source, source::isStreaming, done));
     }
 
-    private record Running(String stream, DebeziumEventSource source, CompletableFuture<Void> done) {
+    private record Running(String stream, DebeziumEventSource source, java.util.function.BooleanSupplier streaming,
+                           CompletableFuture<Void> done) {
     }
 
     LiveEvents live() {
@@ -166,7 +188,7 @@ final class EventStreams implements AutoCloseable {
             String problem = null;
             if (r.done().isCompletedExceptionally()) {
                 problem = "stopped: " + r.done().handle((v, e) -> e.getMessage()).join();
-            } else if (!r.source().isStreaming()) {
+            } else if (!r.streaming().getAsBoolean()) {
                 problem = "not streaming";
             }
             out.put(r.stream(), problem);

@@ -22,6 +22,7 @@ import io.tviewd.connectors.ChangeHandler;
 import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
 import io.tviewd.connectors.postgres.RefreshStatements;
 import io.tviewd.connectors.postgres.StateSchema;
@@ -47,18 +48,33 @@ public final class DebeziumChangeSource implements ChangeSource {
     private final DebeziumRunner runner = new DebeziumRunner("cdc");
     /** True while the stream is between a transaction's BEGIN and END (engine threads only, one at a time). */
     private boolean inTransaction;
+    /** Refresh events read from this stream too (see {@link #attachEvents}), or null. */
+    private volatile DebeziumEventSource events;
+    private volatile EventHandler eventHandler;
 
     public DebeziumChangeSource(DatabaseConfig database, CdcConfig cdc) {
         this.database = database;
         this.cdc = cdc;
     }
 
+    /**
+     * Also reads the refresh events from this stream (Debezium asks pgoutput for logical messages on PostgreSQL 14+,
+     * so it receives them anyway) and hands each committed transaction's events to {@code handler} after the batch's
+     * refresh. The handler must not block: offsets, stored only after both, then also stand for its position.
+     * Call before {@link #start}.
+     */
+    public void attachEvents(DebeziumEventSource source, EventHandler handler) {
+        this.events = source;
+        this.eventHandler = handler;
+    }
+
     @Override
     public CompletableFuture<Void> start(Set<TableName> tables, ChangeHandler handler) {
         Properties props = engineProperties(database, cdc, cdc.slotName(), cdc.publicationName(), cdc.topicPrefix());
-        // Debezium asks pgoutput for logical messages on PostgreSQL 14+, so this stream also receives every refresh
-        // event (a row each): let Debezium drop them before they become records, the event streams read them
-        props.setProperty("message.prefix.exclude.list", RefreshStatements.EVENT_PREFIX);
+        if (events == null) {
+            // nothing here reads the refresh events (a row each): let Debezium drop them before they become records
+            props.setProperty("message.prefix.exclude.list", RefreshStatements.EVENT_PREFIX);
+        }
         return runner.start(props, records -> handleBatch(records, handler),
                 () -> LOG.info("CDC streaming from slot {} (publication {}, {} tables)", cdc.slotName(),
                         cdc.publicationName(), tables.size()));
@@ -130,6 +146,11 @@ public final class DebeziumChangeSource implements ChangeSource {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("Refresh failed for a batch of " + changes.size() + " changes: " + e.getMessage(), e);
+        }
+        DebeziumEventSource attached = events;
+        if (attached != null) {
+            // both stop at the same transaction boundaries; the smaller index is safe for both
+            safe = Math.min(safe, attached.handleBatch(records, eventHandler));
         }
         return safe;
     }

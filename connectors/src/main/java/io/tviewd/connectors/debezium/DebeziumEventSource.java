@@ -28,7 +28,9 @@ import io.tviewd.connectors.postgres.RefreshStatements;
 /**
  * Reads refresh events back from the WAL: the transactional logical messages that refresh statements
  * emit ({@link RefreshStatements#EVENT_PREFIX}), streamed by a Debezium engine on a slot of its own, so
- * each event stream keeps a durable position independent of CDC refresh and of other streams.
+ * the stream keeps a durable position independent of CDC refresh and of other streams; or
+ * {@linkplain #attached attached} to the CDC stream, which receives the same messages, for a sink that
+ * never holds back (no second decoder of the WAL).
  *
  * <p>Events are handed over one committed transaction at a time, in commit order, coalesced to the last
  * event per (tview, key) of the transaction (earlier ones were never visible to readers), each
@@ -47,7 +49,9 @@ public final class DebeziumEventSource implements AutoCloseable {
     private final String publication;
     private final EventsConfig events;
     private final Function<String, String> typenames;
+    /** The stream's own engine, or null when attached to the CDC stream. */
     private final DebeziumRunner runner;
+    private final String topicPrefix;
 
     /** Events of the open transaction, keyed by tview and key (engine thread only). */
     private final Map<String, Pending> open = new LinkedHashMap<>();
@@ -71,21 +75,38 @@ public final class DebeziumEventSource implements AutoCloseable {
         this.publication = publication;
         this.events = events;
         this.typenames = typenames;
-        this.runner = new DebeziumRunner("events-" + slot);
+        this.runner = slot == null ? null : new DebeziumRunner("events-" + slot);
+        // the engine's logical name: unique per stream, as Debezium registers JMX beans under it
+        this.topicPrefix = slot == null ? cdc.topicPrefix() : cdc.topicPrefix() + "_" + slot;
+    }
+
+    /**
+     * A source without an engine of its own: {@link DebeziumChangeSource#attachEvents} feeds it the CDC stream's
+     * records, and the CDC stream's offsets then also stand for this stream's position.
+     */
+    public static DebeziumEventSource attached(CdcConfig cdc, EventsConfig events, Function<String, String> typenames) {
+        return new DebeziumEventSource(null, cdc, null, null, events, typenames);
     }
 
     public CompletableFuture<Void> start(EventHandler handler) {
+        if (runner == null) {
+            throw new IllegalStateException("an attached event source is fed by the CDC stream; it has no engine to start");
+        }
         Properties props = DebeziumChangeSource.engineProperties(database, cdc, slot, publication, topicPrefix());
         return runner.start(props, records -> handleBatch(records, handler),
                 () -> LOG.info("Event stream reading slot {}", slot));
     }
 
-    /** The engine's logical name: unique per stream, as Debezium registers JMX beans under it. */
     private String topicPrefix() {
-        return cdc.topicPrefix() + "_" + slot;
+        return topicPrefix;
     }
 
-    private int handleBatch(List<SourceRecord> records, EventHandler handler) throws InterruptedException {
+    /**
+     * Hands the events of every transaction that ends in this batch to the handler.
+     *
+     * @return the index of the last record whose offset may be stored (a transaction boundary), or -1
+     */
+    int handleBatch(List<SourceRecord> records, EventHandler handler) throws InterruptedException {
         List<RefreshEvent> ready = new ArrayList<>();
         int safe = -1;
         String txTopic = topicPrefix() + ".transaction";
@@ -287,12 +308,14 @@ public final class DebeziumEventSource implements AutoCloseable {
     }
 
     public boolean isStreaming() {
-        return runner.isStreaming();
+        return runner != null && runner.isStreaming();
     }
 
     @Override
     public void close() {
-        runner.close();
+        if (runner != null) {
+            runner.close();
+        }
         discardSpill();
     }
 }

@@ -84,7 +84,7 @@ public final class Preflight {
 
     private String eventStreams() {
         String slot = config.cdc().slotName();
-        return "live (slot " + slot + "_ev_live)" + (config.kafka().enabled()
+        return "live (SSE and event bus, read from the CDC slot " + slot + ")" + (config.kafka().enabled()
                 ? ", kafka (slot " + slot + "_ev_kafka, " + config.kafka().bootstrapServers() + ", topics " + config.kafka().topicTemplate() + ")"
                 : "; no Kafka sink (kafka.bootstrap-servers is empty)");
     }
