@@ -7,12 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -24,7 +20,6 @@ import io.tviewd.connectors.postgres.ModeStore;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.RefreshPlan;
 import io.tviewd.connectors.postgres.RefreshStatements;
-import io.tviewd.connectors.postgres.StateSchema;
 import io.tviewd.connectors.postgres.TriggerInstaller;
 import io.tviewd.connectors.postgres.TriggerStatements;
 import io.tviewd.connectors.postgres.TviewVerifier;
@@ -47,11 +42,6 @@ final class Cutover {
         String apply() throws Exception;
     }
 
-    /** Quiet intervals in a row (view row unchanged, CDC past the previous check) a key may differ through before it is drift. */
-    static final int QUIET_CHECKS = 2;
-
-    private static final long DRAIN_POLL_MS = 10;
-
     /** Default of how long a step waits for the daemon (acknowledgement, CDC position). */
     static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -62,6 +52,7 @@ final class Cutover {
     private final int order;
     private final Consumer<String> log;
     private final Duration wait;
+    private final CdcProgress cdc;
 
     Cutover(TviewdConfig config, PostgresSessions sessions, Connection c, RefreshPlan plan, int order, Duration wait,
             Consumer<String> log) {
@@ -72,6 +63,7 @@ final class Cutover {
         this.plan = plan;
         this.order = order;
         this.log = log;
+        this.cdc = new CdcProgress(c, config.cdc().slotName(), wait, log);
     }
 
     private TableName table() {
@@ -250,35 +242,6 @@ final class Cutover {
         return target;
     }
 
-    /**
-     * Waits until the daemon's stored CDC position passes {@code target}: CDC has then handled every change
-     * committed before it. A heartbeat written first gives an idle database a change to pass it with.
-     */
-    private void drainTo(String target) throws Exception {
-        try (Statement s = c.createStatement()) {
-            s.execute(StateSchema.HEARTBEAT_QUERY);
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max((convert_from(value, 'UTF8')::jsonb ->> 'lsn')::bigint), 0) "
-                + ">= pg_wal_lsn_diff(?::pg_lsn, '0/0') FROM " + StateSchema.OFFSETS + " WHERE store = ?")) {
-            ps.setString(1, target);
-            ps.setString(2, config.cdc().slotName());
-            while (true) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the daemon's CDC position did not pass " + target + " within " + wait.toMillis() / 1000.0
-                            + " s: is `tviewd run` streaming from slot " + config.cdc().slotName() + "?");
-                }
-                Thread.sleep(DRAIN_POLL_MS);
-            }
-        }
-    }
-
     private String switchTo(RefreshMode mode) throws Exception {
         ModeStore.set(c, table(), mode);
         if (!daemonRunning()) {
@@ -305,7 +268,7 @@ final class Cutover {
     /**
      * Verifies after the switch. Trigger mode is exact at every snapshot, so its first check decides. A
      * CDC-refreshed tview under concurrent writes trails its view by the changes in flight, which is lag, not
-     * drift; see {@link #settle}.
+     * drift; see {@link CdcProgress#settle}.
      */
     private String verify(RefreshMode to) throws Exception {
         if (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL) {
@@ -322,57 +285,13 @@ final class Cutover {
         try (Connection v = sessions.open("tviewd-cutover-verify", config.refresh().statementTimeout())) {
             TviewVerifier.verify(v, plan.tview(), 1000, (diff, n) -> found.addAll(diff));
         }
-        Set<String> drift = to == RefreshMode.CDC ? settle(found) : found;
+        Set<String> drift = to == RefreshMode.CDC ? cdc.settle(plan.tview(), found) : found;
         if (!drift.isEmpty()) {
             throw new IllegalStateException("verify found drift after the switch: " + drift.size() + " keys, e.g. "
                     + drift.stream().limit(10).toList());
         }
         log.accept("     verify: no drift" + (found.isEmpty() ? "" : " (" + found.size() + " keys seen differing were changes in flight)"));
         return null;
-    }
-
-    /**
-     * Tells drift from lag among keys seen differing in CDC mode. Each key is checked again, each time after CDC
-     * has handled every change committed before the previous check. A key whose tview row then matches is
-     * settled; a key whose view row did not change between two checks must match by then, so one that still
-     * differs through {@value #QUIET_CHECKS} such quiet intervals in a row is drift. Keys whose view row keeps
-     * changing are checked again until the cutover's wait runs out.
-     *
-     * @return the keys found drifting
-     */
-    private Set<String> settle(Set<String> suspects) throws Exception {
-        Map<String, TviewVerifier.RowHashes> previous = new TreeMap<>(TviewVerifier.hashes(c, plan.tview(), suspects));
-        String position = currentLsn();
-        previous.values().removeIf(TviewVerifier.RowHashes::matches);
-        Map<String, Integer> quiet = new HashMap<>();
-        Set<String> drift = new TreeSet<>();
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (!previous.isEmpty()) {
-            drainTo(position);
-            Map<String, TviewVerifier.RowHashes> now = TviewVerifier.hashes(c, plan.tview(), previous.keySet());
-            position = currentLsn();
-            Map<String, TviewVerifier.RowHashes> next = new TreeMap<>();
-            for (Map.Entry<String, TviewVerifier.RowHashes> e : previous.entrySet()) {
-                TviewVerifier.RowHashes h = now.getOrDefault(e.getKey(), new TviewVerifier.RowHashes(null, null));
-                if (h.matches()) {
-                    continue;
-                }
-                int q = Objects.equals(h.view(), e.getValue().view()) ? quiet.getOrDefault(e.getKey(), 0) + 1 : 0;
-                quiet.put(e.getKey(), q);
-                if (q >= QUIET_CHECKS) {
-                    drift.add(e.getKey());
-                } else {
-                    next.put(e.getKey(), h);
-                }
-            }
-            previous = next;
-            if (!previous.isEmpty() && System.nanoTime() > deadline) {
-                throw new IllegalStateException("verify could not settle " + previous.size() + " keys within " + wait.toSeconds()
-                        + " s: their view rows kept changing between checks, e.g. " + previous.keySet().stream().limit(10).toList()
-                        + (drift.isEmpty() ? "" : "; drift found in " + drift));
-            }
-        }
-        return drift;
     }
 
     private boolean daemonRunning() throws SQLException {
@@ -384,10 +303,11 @@ final class Cutover {
         }
     }
 
+    private void drainTo(String target) throws Exception {
+        cdc.drainTo(target);
+    }
+
     private String currentLsn() throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return CdcProgress.currentLsn(c);
     }
 }

@@ -101,10 +101,10 @@ final class EventStreams implements AutoCloseable {
 
     /**
      * Feeds SSE and the event bus from the CDC stream; call before it starts. Its slot must exist: the
-     * retention window starts at the slot's confirmed position, where the stream resumes.
+     * retention window starts where the stream resumes.
      */
     void attachLive(Connection c, Vertx vertx, DebeziumChangeSource cdc) throws SQLException {
-        live = new LiveEvents(vertx, config.events(), metrics, confirmedLsn(c, config.cdc().slotName()));
+        live = new LiveEvents(vertx, config.events(), metrics, resumePosition(c, config.cdc().slotName()));
         DebeziumEventSource source = DebeziumEventSource.attached(config.cdc(), config.events(), typenames);
         cdc.attachEvents(source, events -> {
             metrics.eventsReceived(LIVE, events.size());
@@ -133,12 +133,19 @@ final class EventStreams implements AutoCloseable {
         }
     }
 
-    private static long confirmedLsn(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+    /**
+     * Where the CDC stream resumes: its stored offset, or the slot's confirmed position when that is further on
+     * (the offset is stored first, the slot confirmed after it).
+     */
+    private static long resumePosition(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT greatest("
+                + "(SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = ?), "
+                + "(SELECT max((convert_from(value, 'UTF8')::jsonb ->> 'lsn')::numeric) FROM " + StateSchema.OFFSETS + " WHERE store = ?), 0)")) {
             ps.setString(1, slot);
+            ps.setString(2, slot);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }
