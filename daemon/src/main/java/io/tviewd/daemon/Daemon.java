@@ -178,7 +178,9 @@ public final class Daemon implements AutoCloseable {
         for (io.tviewd.config.TviewDeclaration d : config.tviews()) {
             d.typename().ifPresent(n -> declared.put(TableName.parse(d.table(), "public").toString(), n));
         }
-        return t -> declared.getOrDefault(t, io.tviewd.connectors.events.Typenames.of(t));
+        // asked once per event: remember each tview's name
+        Map<String, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+        return t -> known.computeIfAbsent(t, k -> declared.getOrDefault(k, io.tviewd.connectors.events.Typenames.of(k)));
     }
 
     /** The Vert.x instance: in-process consumers subscribe to refresh events on its event bus. */
