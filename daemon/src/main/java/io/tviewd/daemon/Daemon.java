@@ -18,11 +18,21 @@ import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.debezium.DebeziumChangeSource;
 import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.connectors.postgres.RefreshPlan;
-import io.tviewd.connectors.postgres.Refresher;
-import io.tviewd.connectors.postgres.ReplicationSetup;
-import io.tviewd.connectors.postgres.StateSchema;
-import io.tviewd.connectors.postgres.TviewPlans;
+import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.tviewd.connectors.postgres.plan.TviewPlans;
+import io.tviewd.connectors.postgres.refresh.Refresher;
+import io.tviewd.connectors.postgres.replication.ReplicationSetup;
+import io.tviewd.connectors.postgres.state.StateSchema;
+import io.tviewd.daemon.events.EventStreams;
+import io.tviewd.daemon.http.DaemonView;
+import io.tviewd.daemon.http.DatabaseCheck;
+import io.tviewd.daemon.http.HttpVerticle;
+import io.tviewd.daemon.metrics.DaemonMetrics;
+import io.tviewd.daemon.pipeline.ModeSetup;
+import io.tviewd.daemon.pipeline.ModeWatcher;
+import io.tviewd.daemon.pipeline.RefreshPipeline;
+import io.tviewd.daemon.pipeline.ScheduledRefresher;
+import io.tviewd.daemon.retry.Retry;
 import io.vertx.core.Vertx;
 
 /**
@@ -33,7 +43,7 @@ import io.vertx.core.Vertx;
  * (exceptionally when it or an event stream died); {@link #close} stops CDC gracefully (the in-flight batch commits,
  * offsets are stored, the slot is released), then HTTP.
  */
-public final class Daemon implements AutoCloseable {
+public final class Daemon implements DaemonView, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
@@ -85,7 +95,7 @@ public final class Daemon implements AutoCloseable {
                 events.prepare(c, setup, slotWait);
             }
             EventStreams.warnUnusedSlots(c, config, events == null ? List.of() : events.streams());
-            for (var open : io.tviewd.connectors.postgres.CutoverJournal.open(c)) {
+            for (var open : io.tviewd.connectors.postgres.state.CutoverJournal.open(c)) {
                 LOG.warn("Cutover #{} of {} ({} → {}) was interrupted ({}): run `tviewd cutover {} --resume` or `--rollback`",
                         open.id(), open.tview(), open.from().configName(), open.to().configName(), open.status(), open.tview());
             }
@@ -124,8 +134,8 @@ public final class Daemon implements AutoCloseable {
         }
         for (RefreshPlan p : modes.triggersInstalledNow()) {
             // the triggers cover every write from their installation on; one full refresh covers what came before
-            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.RefreshRequest.full(p.tview(),
-                    io.tviewd.connectors.postgres.RefreshCause.of("trigger")))), "trigger");
+            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.refresh.RefreshRequest.full(p.tview(),
+                    io.tviewd.connectors.postgres.refresh.RefreshCause.of("trigger")))), "trigger");
         }
         scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline, metrics);
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {
@@ -194,7 +204,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The event streams, or null when events are disabled. */
-    EventStreams events() {
+    @Override
+    public EventStreams events() {
         return events;
     }
 
@@ -202,11 +213,28 @@ public final class Daemon implements AutoCloseable {
         return state;
     }
 
+    @Override
+    public String lifecycle() {
+        return state.name();
+    }
+
+    @Override
+    public boolean alive() {
+        State s = state;
+        return s == State.STARTING || s == State.RUNNING;
+    }
+
+    @Override
+    public boolean cdcStreaming() {
+        return source != null && source.isStreaming();
+    }
+
     /** Completes when CDC stops; exceptionally when it died. */
     public CompletableFuture<Void> stopped() {
         return stopped;
     }
 
+    @Override
     public RefreshPipeline pipeline() {
         return pipeline;
     }
@@ -215,11 +243,13 @@ public final class Daemon implements AutoCloseable {
         return source;
     }
 
+    @Override
     public DaemonMetrics metrics() {
         return metrics;
     }
 
     /** Tviews refused at discovery, with the reason. */
+    @Override
     public Map<String, String> refused() {
         return refused;
     }
@@ -228,10 +258,12 @@ public final class Daemon implements AutoCloseable {
         return httpPort;
     }
 
+    @Override
     public PostgresSessions sessions() {
         return sessions;
     }
 
+    @Override
     public TviewdConfig config() {
         return config;
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.cli.Main;
 import io.tviewd.daemon.support.Cli;
 import io.tviewd.daemon.support.TestDatabase;
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.ConfigLoader;
 import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.pipeline.TviewStatus;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.TestDatabase;
@@ -75,17 +76,17 @@ class MappingPoliciesIT {
         try (Daemon daemon = Daemons.started(config); Connection c = session(db)) {
             TviewStatus item = daemon.pipeline().status().get("tv_item");
             assertThat(item.toJson().encode()).contains("\"kind\":\"explicit\"").contains("\"kind\":\"full_refresh\"");
-            long fullBefore = item.fullRefreshes.get();
+            long fullBefore = item.fullRefreshes();
 
             exec(c, "UPDATE tb_category_label SET label = 'Alpha 2' WHERE category = 'a'");
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     "20".equals(text(c, "SELECT count(*)::text FROM tv_item WHERE data->>'label' = 'Alpha 2'")));
-            assertThat(item.fullRefreshes.get()).as("explicit mapping, not a full refresh").isEqualTo(fullBefore);
+            assertThat(item.fullRefreshes()).as("explicit mapping, not a full refresh").isEqualTo(fullBefore);
 
             exec(c, "UPDATE tb_site SET name = 'Renamed blog'");
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     "40".equals(text(c, "SELECT count(*)::text FROM tv_item WHERE data->>'site' = 'Renamed blog'")));
-            assertThat(item.fullRefreshes.get()).isGreaterThan(fullBefore);
+            assertThat(item.fullRefreshes()).isGreaterThan(fullBefore);
             Tviews.awaitConverged(db, Duration.ofSeconds(20), "explicit + full_refresh");
         }
     }

@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
-
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -20,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.connectors.TableName;
-import io.tviewd.connectors.postgres.KeyMapping;
-import io.tviewd.connectors.postgres.RefreshPlan;
+import io.tviewd.connectors.postgres.plan.KeyMapping;
+import io.tviewd.connectors.postgres.plan.RefreshPlan;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.PropagationWorkload;
@@ -87,14 +86,14 @@ class PropagationIT {
         // a TRUNCATE (full refresh of every tview reading the table) early, then the bulk of the workload,
         // so that the full refresh cannot hide changes the mappings missed
         Workloads.run(db, seed, 1, Math.max(1, ops / 5), PropagationWorkload.OPS);
-        long fullBefore = daemon.pipeline().status().get("tv_post").fullRefreshes.get();
+        long fullBefore = daemon.pipeline().status().get("tv_post").fullRefreshes();
         try (Connection c = session(db)) {
             exec(c, "TRUNCATE tb_post_tag");
             exec(c, "INSERT INTO tb_post_tag (fk_post, fk_tag) SELECT DISTINCT p.pk_post, t.pk_tag FROM tb_post p "
                     + "JOIN tb_tag t ON (p.pk_post * 7 + t.pk_tag) % 97 = 0 ON CONFLICT DO NOTHING");
         }
         // a full refresh reads the views' current state: let it happen before the next writes
-        await().atMost(Duration.ofSeconds(60)).until(() -> daemon.pipeline().status().get("tv_post").fullRefreshes.get() > fullBefore);
+        await().atMost(Duration.ofSeconds(60)).until(() -> daemon.pipeline().status().get("tv_post").fullRefreshes() > fullBefore);
         Workloads.run(db, seed + 1, 3, ops, PropagationWorkload.OPS);
         Tviews.awaitConverged(db, Duration.ofSeconds(90), context);
     }

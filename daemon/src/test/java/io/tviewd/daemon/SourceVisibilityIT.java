@@ -17,11 +17,11 @@ import org.junit.jupiter.api.Test;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.connectors.postgres.RefreshCause;
-import io.tviewd.connectors.postgres.RefreshPlan;
-import io.tviewd.connectors.postgres.RefreshRequest;
-import io.tviewd.connectors.postgres.Refresher;
-import io.tviewd.connectors.postgres.TviewPlans;
+import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.tviewd.connectors.postgres.plan.TviewPlans;
+import io.tviewd.connectors.postgres.refresh.RefreshCause;
+import io.tviewd.connectors.postgres.refresh.RefreshRequest;
+import io.tviewd.connectors.postgres.refresh.Refresher;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Configs;
 

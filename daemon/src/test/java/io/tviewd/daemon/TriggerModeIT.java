@@ -13,8 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.DatabaseConfig;
-import io.tviewd.connectors.postgres.TriggerInstaller;
-import io.tviewd.connectors.postgres.TviewPlans;
+import io.tviewd.connectors.postgres.plan.TviewPlans;
+import io.tviewd.connectors.postgres.triggers.TriggerInstaller;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.PropagationWorkload;
 import io.tviewd.daemon.support.TestDatabase;

@@ -4,7 +4,6 @@ import static io.tviewd.daemon.support.Sql.exec;
 import static io.tviewd.daemon.support.Sql.session;
 import static io.tviewd.daemon.support.Sql.text;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.cli.Main;
 import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Cli;
 import io.tviewd.daemon.support.Configs;

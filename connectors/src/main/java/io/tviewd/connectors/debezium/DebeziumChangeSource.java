@@ -23,9 +23,9 @@ import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.events.EventHandler;
-import io.tviewd.connectors.postgres.JdbcOffsetBackingStore;
-import io.tviewd.connectors.postgres.RefreshStatements;
-import io.tviewd.connectors.postgres.StateSchema;
+import io.tviewd.connectors.postgres.refresh.RefreshStatements;
+import io.tviewd.connectors.postgres.state.JdbcOffsetBackingStore;
+import io.tviewd.connectors.postgres.state.StateSchema;
 
 /**
  * {@link ChangeSource} on Debezium Embedded (async engine, PostgreSQL connector, pgoutput).

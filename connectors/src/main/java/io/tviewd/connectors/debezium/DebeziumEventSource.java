@@ -17,13 +17,12 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.tviewd.config.CdcConfig;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.EventsConfig;
 import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.events.RefreshEvent;
-import io.tviewd.connectors.postgres.RefreshStatements;
+import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 
 /**
  * Reads refresh events back from the WAL: the transactional logical messages that refresh statements

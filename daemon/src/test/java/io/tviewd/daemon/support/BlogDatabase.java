@@ -26,7 +26,7 @@ public final class BlogDatabase {
      */
     public static void populate(DatabaseConfig db) throws Exception {
         try (Connection c = Sql.session(db)) {
-            for (io.tviewd.connectors.postgres.Tview t : Tviews.discover(db)) {
+            for (io.tviewd.connectors.postgres.catalog.Tview t : Tviews.discover(db)) {
                 String cols = t.columns().stream().map(io.tviewd.connectors.TableName::quote).collect(java.util.stream.Collectors.joining(", "));
                 Sql.exec(c, "INSERT INTO " + t.table().quoted() + " (" + cols + ") SELECT " + cols + " FROM " + t.sourceView().quoted());
             }

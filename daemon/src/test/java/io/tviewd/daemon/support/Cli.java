@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-import io.tviewd.daemon.Main;
+import io.tviewd.daemon.cli.Main;
 
 /** Runs the CLI in-process and captures what it prints. */
 public final class Cli {

@@ -16,10 +16,9 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.connectors.events.RefreshEvent;
-import io.tviewd.connectors.postgres.Tview;
+import io.tviewd.connectors.postgres.catalog.Tview;
 
 /**
  * The reference for event tests: a row trigger on every tview records each committed row change

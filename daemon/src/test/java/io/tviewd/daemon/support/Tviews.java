@@ -13,9 +13,9 @@ import java.util.Map;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.DiscoveryConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
-import io.tviewd.connectors.postgres.Tview;
-import io.tviewd.connectors.postgres.TviewCatalog;
-import io.tviewd.connectors.postgres.TviewComparison;
+import io.tviewd.connectors.postgres.catalog.Tview;
+import io.tviewd.connectors.postgres.catalog.TviewCatalog;
+import io.tviewd.connectors.postgres.refresh.TviewComparison;
 
 /** Test assertions about tviews: discovery of the blog's tviews and waiting until each equals its view. */
 public final class Tviews {

@@ -1,0 +1,235 @@
+package io.tviewd.connectors.postgres.refresh;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.tviewd.config.RefreshConfig;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.catalog.Tview;
+import io.tviewd.connectors.postgres.plan.KeyMapping;
+
+/**
+ * Recomputes tview rows by key from their source views, one transaction per call.
+ *
+ * <p>Within a call each tview gets one statement per {@code refresh.max-keys-per-statement} keys
+ * (normally one), prepared once and reused. A tview whose statement fails (a poisoned view) is
+ * rolled back to its savepoint and reported with its error while the other tviews commit; a lost
+ * connection fails the whole call with {@link SQLException}, and the next call reconnects.
+ *
+ * <p>Not thread-safe: one refresher per refreshing thread.
+ */
+public final class Refresher implements AutoCloseable {
+
+    private final PostgresSessions sessions;
+    private final RefreshConfig config;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private Connection connection;
+
+    public Refresher(PostgresSessions sessions, RefreshConfig config) {
+        this.sessions = sessions;
+        this.config = config;
+    }
+
+    /**
+     * Refreshes every request in order (callers pass dependencies first) and commits once.
+     *
+     * @throws SQLException when the connection fails, a deadlock or serialization failure hits, or the
+     *         commit fails; nothing is committed then and the caller retries (see {@link #isRetriable})
+     */
+    public List<RefreshResult> refresh(List<RefreshRequest> requests) throws SQLException {
+        return refresh(requests, List.of());
+    }
+
+    /**
+     * As {@link #refresh(List)}, after waiting until the given source transactions (32-bit xids, as the change
+     * stream reports them) are visible to new snapshots. Logical decoding can hand over a transaction as soon as
+     * its commit record is flushed, a moment before the committing backend makes it visible to other sessions;
+     * a refresh computed in that moment would read the old rows and the change would be lost.
+     */
+    public List<RefreshResult> refresh(List<RefreshRequest> requests, java.util.Collection<Long> sourceXids) throws SQLException {
+        Connection c = connection();
+        List<RefreshResult> results = new ArrayList<>(requests.size());
+        try {
+            // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
+            // computes from a snapshot that includes their commits instead of overwriting them.
+            statement(c, "lock", "SELECT pg_advisory_xact_lock(" + RefreshStatements.LOCK_KEY + ")").execute();
+            awaitVisible(c, sourceXids);
+            for (RefreshRequest r : requests) {
+                long start = System.nanoTime();
+                Savepoint sp = c.setSavepoint();
+                try {
+                    results.add(refreshOne(c, r, start));
+                    c.releaseSavepoint(sp);
+                } catch (SQLException e) {
+                    if (isRetriable(e)) {
+                        throw e;
+                    }
+                    c.rollback(sp);
+                    results.add(new RefreshResult(r.tview(), r.full(), 0, 0, 0, 0, System.nanoTime() - start,
+                            "refresh of " + r.tview().table() + " from " + r.tview().sourceView() + " failed: "
+                                    + e.getMessage() + " (SQLState " + e.getSQLState() + ")"));
+                }
+            }
+            c.commit();
+            return results;
+        } catch (SQLException e) {
+            discardConnection();
+            throw e;
+        }
+    }
+
+    /** Waits (polling, 1 ms apart) until every xid is visible in a fresh snapshot; gives up with an error after the statement timeout. */
+    private void awaitVisible(Connection c, java.util.Collection<Long> xids) throws SQLException {
+        long[] wanted = xids.stream().filter(x -> x >= 0).mapToLong(Long::longValue).distinct().toArray();
+        if (wanted.length == 0) {
+            return;
+        }
+        PreparedStatement ps = statement(c, "visible", VISIBLE);
+        ps.setArray(1, c.createArrayOf("bigint", java.util.Arrays.stream(wanted).boxed().toArray()));
+        long giveUpAt = System.nanoTime() + config.statementTimeout().toNanos();
+        while (true) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > giveUpAt) {
+                throw new SQLException("source transactions " + java.util.Arrays.toString(wanted) + " are committed in the WAL but "
+                        + "still not visible after " + config.statementTimeout().toMillis() + " ms", "57014");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for source transactions to become visible", "57014", e);
+            }
+        }
+    }
+
+    /**
+     * True when every 32-bit xid of parameter 1 is visible in the current snapshot: each is widened to a 64-bit
+     * txid with the epoch of the snapshot's xmax (the previous epoch when the xid is above xmax's low bits).
+     */
+    private static final String VISIBLE = "SELECT coalesce(bool_and(txid_visible_in_snapshot("
+            + "CASE WHEN x <= (m & 4294967295) THEN ((m >> 32) << 32) | x ELSE (((m >> 32) - 1) << 32) | x END, s)), true) "
+            + "FROM (SELECT txid_current_snapshot() AS s, txid_snapshot_xmax(txid_current_snapshot()) AS m) snap, "
+            + "unnest(CAST(? AS bigint[])) AS x";
+
+    private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
+        Tview t = r.tview();
+        if (r.full()) {
+            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config)));
+            if (config.emitEvents()) {
+                ps.setString(1, r.cause().json());
+            }
+            long[] counts = counts(ps);
+            return new RefreshResult(t, true, counts[0], counts[1], counts[2], counts[0] - counts[1],
+                    System.nanoTime() - start, null);
+        }
+        Set<String> keys = new LinkedHashSet<>(r.keys());
+        for (Map.Entry<KeyMapping, Set<String>> lookup : r.lookups().entrySet()) {
+            PreparedStatement ps = statement(c, "lookup:" + t.table() + ":" + lookup.getKey(),
+                    RefreshStatements.lookupKeys(t, lookup.getKey()));
+            Array values = textArray(c, lookup.getValue());
+            for (int i = 1; i <= RefreshStatements.lookupParameterCount(lookup.getKey()); i++) {
+                ps.setArray(i, values);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(rs.getString(1));
+                }
+            }
+        }
+        long found = 0;
+        long written = 0;
+        long deleted = 0;
+        if (!keys.isEmpty()) {
+            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config)));
+            if (config.emitEvents()) {
+                ps.setString(3, r.cause().json());
+            }
+            List<String> all = new ArrayList<>(keys);
+            int step = config.maxKeysPerStatement();
+            for (int i = 0; i < all.size(); i += step) {
+                Array arr = textArray(c, all.subList(i, Math.min(all.size(), i + step)));
+                ps.setArray(1, arr);
+                ps.setArray(2, arr);
+                long[] counts = counts(ps);
+                found += counts[0];
+                written += counts[1];
+                deleted += counts[2];
+            }
+        }
+        return new RefreshResult(t, false, keys.size(), written, deleted, found - written, System.nanoTime() - start, null);
+    }
+
+    private static long[] counts(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        }
+    }
+
+    private static Array textArray(Connection c, java.util.Collection<String> values) throws SQLException {
+        return c.createArrayOf("text", values.toArray());
+    }
+
+    private PreparedStatement statement(Connection c, String id, String sql) throws SQLException {
+        PreparedStatement ps = statements.get(id);
+        if (ps == null) {
+            ps = c.prepareStatement(sql);
+            statements.put(id, ps);
+        }
+        return ps;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            statements.clear();
+            connection = sessions.open("tviewd-refresh", config.statementTimeout());
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    private void discardConnection() {
+        statements.clear();
+        if (connection != null) {
+            try {
+                connection.rollback();
+                connection.close();
+            } catch (SQLException ignored) {
+                // the connection is being thrown away; its failure was already reported to the caller
+            }
+            connection = null;
+        }
+    }
+
+    /** Class 08 (connection), 57P0x (shutdown), 53 (resources): the session is unusable, retry elsewhere. */
+    public static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P") || state.startsWith("53");
+    }
+
+    /** Serialization failures and deadlocks: retrying the same transaction can succeed. */
+    public static boolean isRetriable(SQLException e) {
+        String state = e.getSQLState();
+        return isConnectionFailure(e) || "40001".equals(state) || "40P01".equals(state);
+    }
+
+    @Override
+    public void close() {
+        discardConnection();
+    }
+}

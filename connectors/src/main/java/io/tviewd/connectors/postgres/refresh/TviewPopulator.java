@@ -1,0 +1,93 @@
+package io.tviewd.connectors.postgres.refresh;
+
+import static io.tviewd.connectors.TableName.quote;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import io.tviewd.connectors.postgres.catalog.Tview;
+
+/**
+ * Fills or rebuilds a tview in chunks: keys are read from the source view in key order (keyset
+ * pagination) and each chunk is recomputed by key in its own short transaction, so no lock is held
+ * for long and memory stays bounded by one chunk. A final {@link TviewVerifier} pass removes tview
+ * rows the view no longer returns.
+ */
+public final class TviewPopulator {
+
+    /** Progress: rows done so far of an estimated total. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+    }
+
+    /** Outcome: view rows visited, rows written (inserted or changed), rows deleted. */
+    public record Result(long rows, long written, long deleted) {
+    }
+
+    private TviewPopulator() {
+    }
+
+    public static Result populate(Connection reader, Refresher refresher, Tview t, int chunkSize, RefreshCause cause,
+                                  Progress progress) throws SQLException {
+        long total;
+        try (PreparedStatement ps = reader.prepareStatement("SELECT count(*) FROM " + t.sourceView().quoted());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            total = rs.getLong(1);
+        }
+        String key = quote(t.keyColumn());
+        long done = 0;
+        long written = 0;
+        long deleted = 0;
+        String lo = null;
+        progress.update(0, total);
+        while (true) {
+            List<String> keys = new ArrayList<>(chunkSize);
+            String sql = "SELECT " + key + "::text FROM " + t.sourceView().quoted()
+                    + (lo == null ? "" : " WHERE " + key + " > CAST(? AS text)::" + t.keyType()) + " ORDER BY " + key + " LIMIT " + chunkSize;
+            try (PreparedStatement ps = reader.prepareStatement(sql)) {
+                if (lo != null) {
+                    ps.setString(1, lo);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        keys.add(rs.getString(1));
+                    }
+                }
+            }
+            if (keys.isEmpty()) {
+                break;
+            }
+            RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys), cause))).get(0);
+            if (r.failed()) {
+                throw new SQLException(r.error());
+            }
+            written += r.written();
+            done += keys.size();
+            progress.update(done, Math.max(total, done));
+            lo = keys.get(keys.size() - 1);
+            if (keys.size() < chunkSize) {
+                break;
+            }
+        }
+        // rows the view no longer returns (and any other drift the chunks above could not see)
+        long[] removed = {0};
+        TviewVerifier.verify(reader, t, chunkSize, (diff, checked) -> {
+            if (!diff.isEmpty()) {
+                RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), cause))).get(0);
+                if (r.failed()) {
+                    throw new SQLException(r.error());
+                }
+                removed[0] += r.deleted();
+            }
+        });
+        deleted += removed[0];
+        return new Result(done, written, deleted);
+    }
+}

@@ -1,0 +1,123 @@
+package io.tviewd.daemon.events;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.tviewd.connectors.events.Cascade;
+import io.tviewd.connectors.events.EventHandler;
+import io.tviewd.connectors.events.EventSink;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.daemon.metrics.DaemonMetrics;
+import io.tviewd.daemon.retry.Retry;
+
+/**
+ * Delivers an event stream to one durable sink, retrying the same events (with {@link Retry}, without a
+ * deadline) until the sink acknowledges them. While it retries the event stream waits (its position does not move, the WAL keeps the events,
+ * memory stays at one batch) and the sink reports degraded; tview refresh is not affected, it runs on
+ * its own stream.
+ */
+public final class SinkDelivery implements EventHandler, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SinkDelivery.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final EventSink sink;
+    private final boolean cascades;
+    private final Retry retry;
+    private final DaemonMetrics metrics;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile String problem;
+    private volatile Instant degradedSince;
+    /** Commit time of the oldest event being delivered, or null when idle. */
+    private volatile Instant pendingSince;
+    private volatile long delivered;
+
+    public SinkDelivery(EventSink sink, boolean cascades, Duration backoff, DaemonMetrics metrics) {
+        this.sink = sink;
+        this.cascades = cascades;
+        // retried until the sink takes the events (no deadline): backoff doubles from `backoff` up to 30 s;
+        // closing interrupts the wait and leaves the events in the WAL
+        this.retry = new Retry(backoff, backoff.compareTo(MAX_BACKOFF) > 0 ? backoff : MAX_BACKOFF, Duration.ofDays(36_500),
+                System::currentTimeMillis, ms -> {
+                    if (closing.await(ms, TimeUnit.MILLISECONDS)) {
+                        throw new InterruptedException("stopping: the events stay in the WAL for the next start");
+                    }
+                });
+        this.metrics = metrics;
+        metrics.sink(name(), this::lagSeconds, () -> problem() == null ? 1 : 0);
+    }
+
+    public String name() {
+        return sink.name();
+    }
+
+    @Override
+    public void handle(List<RefreshEvent> events) throws Exception {
+        List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
+        pendingSince = events.get(0).committedAt();
+        AtomicInteger attempts = new AtomicInteger();
+        retry.call("delivering " + events.size() + " events to " + name(), () -> {
+            if (attempts.getAndIncrement() > 0) {
+                metrics.sinkRetry(name());
+            }
+            try {
+                sink.deliver(events, cascade);
+                return null;
+            } catch (Exception e) {
+                metrics.sinkError(name());
+                if (problem == null) {
+                    degradedSince = Instant.now();
+                    LOG.warn("Event sink {} degraded: {}; tviews keep refreshing, events wait in the WAL until it is back",
+                            name(), e.getMessage());
+                }
+                problem = e.getMessage();
+                throw e;
+            }
+        }, e -> !(e instanceof InterruptedException));
+        if (problem != null) {
+            LOG.info("Event sink {} recovered after {} s", name(), Duration.between(degradedSince, Instant.now()).toSeconds());
+            problem = null;
+            degradedSince = null;
+        }
+        pendingSince = null;
+        delivered += events.size();
+        metrics.eventsDelivered(name(), events.size());
+    }
+
+    /** Null while the sink acknowledges; otherwise the last delivery error. */
+    public String problem() {
+        return problem;
+    }
+
+    public Instant degradedSince() {
+        return degradedSince;
+    }
+
+    public long delivered() {
+        return delivered;
+    }
+
+    /** Seconds since the commit of the oldest event not yet acknowledged (0 when none is waiting). */
+    public double lagSeconds() {
+        Instant p = pendingSince;
+        return p == null ? 0 : Math.max(0, Duration.between(p, Instant.now()).toMillis() / 1000.0);
+    }
+
+    /** Makes a delivery that is retrying give up (its events stay in the WAL); call before closing the stream. */
+    void stopRetrying() {
+        closing.countDown();
+    }
+
+    @Override
+    public void close() {
+        stopRetrying();
+        sink.close();
+    }
+}

@@ -1,0 +1,145 @@
+package io.tviewd.daemon.pipeline;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.tviewd.connectors.RowChange;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.catalog.Tview;
+import io.tviewd.connectors.postgres.plan.KeyMapping;
+import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.tviewd.connectors.postgres.refresh.RefreshCause;
+import io.tviewd.connectors.postgres.refresh.RefreshRequest;
+
+/**
+ * Maps a batch of row changes to refresh requests using the tviews' refresh plans, coalescing keys:
+ * however often a key changes within a batch, it is recomputed once. Uses both old and new images,
+ * so a row that moves to another parent refreshes both. A TRUNCATE asks for a full refresh.
+ *
+ * <p>Pure and single-threaded: no I/O; lookups through other tables are left to the refresher.
+ */
+public final class KeyMapper {
+
+    private record Target(RefreshPlan plan, KeyMapping mapping) {
+    }
+
+    /** What a batch maps to, plus bookkeeping for metrics. */
+    public record Mapped(List<RefreshRequest> requests, Map<String, Map<TableName, Integer>> keysPerTable, int unmappable) {
+    }
+
+    /** Debezium's stand-in for an unchanged TOASTed value; never a key. */
+    static final String UNAVAILABLE = "__debezium_unavailable_value";
+
+    private final Map<TableName, List<Target>> byTable = new HashMap<>();
+    private final Map<TableName, List<RefreshPlan>> plansByTable = new HashMap<>();
+    private final List<RefreshPlan> ordered;
+
+    /** @param plans refresh plans in refresh order (a tview after the tviews it reads) */
+    public KeyMapper(List<RefreshPlan> plans) {
+        this.ordered = List.copyOf(plans);
+        for (RefreshPlan p : plans) {
+            for (Map.Entry<TableName, List<KeyMapping>> e : p.mappings().entrySet()) {
+                for (KeyMapping m : e.getValue()) {
+                    byTable.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new Target(p, m));
+                }
+            }
+            p.tview().baseTables().forEach(b -> plansByTable.computeIfAbsent(b.name(), k -> new ArrayList<>()).add(p));
+        }
+    }
+
+    public Mapped map(List<RowChange> changes) {
+        Map<Tview, Set<String>> keys = new LinkedHashMap<>();
+        Map<Tview, Map<KeyMapping, Set<String>>> lookups = new LinkedHashMap<>();
+        Set<Tview> full = new LinkedHashSet<>();
+        Map<Tview, Cause> causes = new HashMap<>();
+        Map<String, Map<TableName, Integer>> counts = new LinkedHashMap<>();
+        int unmappable = 0;
+        for (RowChange c : changes) {
+            if (c.op() == RowChange.Op.TRUNCATE) {
+                plansByTable.getOrDefault(c.table(), List.of()).forEach(p -> {
+                    full.add(p.tview());
+                    causes.computeIfAbsent(p.tview(), k -> new Cause()).add(c);
+                });
+                continue;
+            }
+            Map<Tview, Boolean> hit = new HashMap<>();
+            for (Target t : byTable.getOrDefault(c.table(), List.of())) {
+                Tview tv = t.plan().tview();
+                if (t.mapping() instanceof KeyMapping.FullRefresh) {
+                    full.add(tv);
+                    hit.put(tv, true);
+                    causes.computeIfAbsent(tv, k -> new Cause()).add(c);
+                    continue;
+                }
+                int found = 0;
+                for (Map<String, Object> image : images(c)) {
+                    Object v = image.get(t.mapping().rowColumn());
+                    if (v == null || UNAVAILABLE.equals(v)) {
+                        // null: not in the image (replica identity); placeholder: an unchanged TOASTed value
+                        continue;
+                    }
+                    String s = v.toString();
+                    boolean added = t.mapping() instanceof KeyMapping.Direct
+                            ? keys.computeIfAbsent(tv, k -> new LinkedHashSet<>()).add(s)
+                            : lookups.computeIfAbsent(tv, k -> new LinkedHashMap<>())
+                                    .computeIfAbsent(t.mapping(), k -> new LinkedHashSet<>()).add(s);
+                    found++;
+                    if (added) {
+                        counts.computeIfAbsent(tv.name(), k -> new LinkedHashMap<>()).merge(c.table(), 1, Integer::sum);
+                    }
+                }
+                hit.merge(tv, found > 0, Boolean::logicalOr);
+                if (found > 0) {
+                    causes.computeIfAbsent(tv, k -> new Cause()).add(c);
+                }
+            }
+            for (boolean h : hit.values()) {
+                if (!h) {
+                    unmappable++;
+                }
+            }
+        }
+        List<RefreshRequest> out = new ArrayList<>();
+        for (RefreshPlan p : ordered) {
+            Tview tv = p.tview();
+            RefreshCause cause = causes.getOrDefault(tv, new Cause()).cause();
+            if (full.contains(tv)) {
+                out.add(RefreshRequest.full(tv, cause));
+            } else if (keys.containsKey(tv) || lookups.containsKey(tv)) {
+                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false, cause));
+            }
+        }
+        return new Mapped(out, counts, unmappable);
+    }
+
+    /** Base tables and source transactions that caused one tview's refresh in a batch. */
+    private static final class Cause {
+        private final Set<TableName> tables = new java.util.TreeSet<>();
+        private final Set<Long> txids = new java.util.TreeSet<>();
+
+        void add(RowChange c) {
+            tables.add(c.table());
+            txids.add(c.txId());
+        }
+
+        RefreshCause cause() {
+            return RefreshCause.of(RefreshPipeline.MODE, tables, txids);
+        }
+    }
+
+    private static List<Map<String, Object>> images(RowChange c) {
+        List<Map<String, Object>> out = new ArrayList<>(2);
+        if (c.after() != null) {
+            out.add(c.after());
+        }
+        if (c.before() != null) {
+            out.add(c.before());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,129 @@
+package io.tviewd.daemon.pipeline;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.catalog.BaseTable;
+import io.tviewd.connectors.postgres.plan.KeyMapping;
+import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Live status of one tview for the API: plan, last refresh, last error and counters (like pg_tviews'
+ * {@code tviews.stats}). Written by the refresh thread, read by HTTP handlers; fields are atomic
+ * or volatile, so readers see a recent, possibly not mutually consistent, picture.
+ */
+public final class TviewStatus {
+
+    private final RefreshPlan plan;
+    volatile String mode;
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong keysRecomputed = new AtomicLong();
+    final AtomicLong rowsWritten = new AtomicLong();
+    final AtomicLong rowsDeleted = new AtomicLong();
+    final AtomicLong noopSkipped = new AtomicLong();
+    final AtomicLong fullRefreshes = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final Map<TableName, AtomicLong> keysMappedPerTable = new ConcurrentHashMap<>();
+    volatile Instant lastRefreshAt;
+    volatile long lastRefreshMillis = -1;
+    volatile String lastError;
+    volatile Instant lastErrorAt;
+    volatile boolean quarantined;
+    /** Scheduled mode only: interval, next run, last run's duration, rows changed and outcome. */
+    volatile io.tviewd.config.Schedule schedule;
+    volatile Instant nextRunAt;
+    volatile long lastRunMillis = -1;
+    volatile long lastRunRowsChanged = -1;
+    volatile String lastRunOutcome;
+
+    public TviewStatus(RefreshPlan plan, String mode) {
+        this.plan = plan;
+        this.mode = mode;
+    }
+
+    public RefreshPlan plan() {
+        return plan;
+    }
+
+    public String mode() {
+        return mode;
+    }
+
+    public String name() {
+        return plan.tview().name();
+    }
+
+    /** Recomputed keys whose row was already up to date. */
+    public long noopSkipped() {
+        return noopSkipped.get();
+    }
+
+    /** Full refreshes run (reconcile, quarantine recovery, full_refresh policy). */
+    public long fullRefreshes() {
+        return fullRefreshes.get();
+    }
+
+    public boolean quarantined() {
+        return quarantined;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public JsonObject toJson() {
+        JsonArray bases = new JsonArray();
+        for (BaseTable b : plan.tview().baseTables()) {
+            JsonArray mappings = new JsonArray();
+            for (KeyMapping m : plan.mappingsFor(b.name())) {
+                JsonObject mj = new JsonObject().put("kind", m.kind()).put("column", m.rowColumn());
+                if (m instanceof KeyMapping.Path p) {
+                    mj.put("path", p.describe());
+                }
+                mappings.add(mj);
+            }
+            AtomicLong mapped = keysMappedPerTable.get(b.name());
+            bases.add(new JsonObject()
+                    .put("table", b.name().toString())
+                    .put("replicaIdentity", b.replicaIdentityName())
+                    .put("mappings", mappings)
+                    .put("mapped", !plan.unmapped().contains(b.name()))
+                    .put("keysMapped", mapped == null ? 0 : mapped.get()));
+        }
+        return new JsonObject()
+                .put("name", name())
+                .put("table", plan.tview().table().toString())
+                .put("sourceView", plan.tview().sourceView().toString())
+                .put("key", plan.tview().keyColumn())
+                .put("keyType", plan.tview().keyType())
+                .put("mode", mode)
+                .put("baseTables", bases)
+                .put("dependsOn", new JsonArray(plan.tview().dependsOn().stream().map(TableName::toString).toList()))
+                .put("lastRefreshAt", lastRefreshAt == null ? null : lastRefreshAt.toString())
+                .put("lastRefreshDurationMs", lastRefreshMillis < 0 ? null : lastRefreshMillis)
+                .put("lastError", lastError)
+                .put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString())
+                .put("quarantined", quarantined)
+                .put("warnings", new JsonArray(plan.warnings()))
+                .put("schedule", schedule == null ? null : new JsonObject()
+                        .put("spec", schedule.toString())
+                        .put("intervalMs", schedule.interval() == null ? null : schedule.interval().toMillis())
+                        .put("nextRunAt", nextRunAt == null ? null : nextRunAt.toString())
+                        .put("lastRunDurationMs", lastRunMillis < 0 ? null : lastRunMillis)
+                        .put("lastRunRowsChanged", lastRunRowsChanged < 0 ? null : lastRunRowsChanged)
+                        .put("lastRunOutcome", lastRunOutcome))
+                .put("counters", new JsonObject()
+                        .put("batches", batches.get())
+                        .put("recomputes", keysRecomputed.get())
+                        .put("rowsWritten", rowsWritten.get())
+                        .put("rowsDeleted", rowsDeleted.get())
+                        .put("noopSkipped", noopSkipped.get())
+                        .put("fullRefreshes", fullRefreshes.get())
+                        .put("failures", failures.get()));
+    }
+}
