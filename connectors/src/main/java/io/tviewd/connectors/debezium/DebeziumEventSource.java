@@ -140,23 +140,25 @@ public final class DebeziumEventSource implements AutoCloseable {
                 if (message == null || !RefreshStatements.EVENT_PREFIX.equals(message.getString("prefix"))) {
                     continue;
                 }
-                JsonNode m = parse(message.getBytes("content"));
                 Long ts = value.getStruct("source").getInt64("ts_ms");
-                Pending p = new Pending(m, ts == null ? System.currentTimeMillis() : ts);
-                if (spill != null) {
-                    spill.append(p);
-                    continue;
-                }
-                String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
-                open.remove(id);
-                open.put(id, p);
-                if (open.size() >= events.maxTransactionEvents()) {
-                    // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
-                    LOG.info("A refresh transaction has more than {} events (events.max-transaction-events): spilling it to disk",
-                            events.maxTransactionEvents());
-                    spill = new SpillFile();
-                    open.values().forEach(spill::append);
-                    open.clear();
+                long committed = ts == null ? System.currentTimeMillis() : ts;
+                for (JsonNode m : events(parse(message.getBytes("content")))) {
+                    Pending p = new Pending(m, committed);
+                    if (spill != null) {
+                        spill.append(p);
+                        continue;
+                    }
+                    String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
+                    open.remove(id);
+                    open.put(id, p);
+                    if (open.size() >= events.maxTransactionEvents()) {
+                        // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
+                        LOG.info("A refresh transaction has more than {} events (events.max-transaction-events): spilling it to disk",
+                                events.maxTransactionEvents());
+                        spill = new SpillFile();
+                        open.values().forEach(spill::append);
+                        open.clear();
+                    }
                 }
                 continue;
             }
@@ -287,6 +289,30 @@ public final class DebeziumEventSource implements AutoCloseable {
         return new RefreshEvent(tview, typenames.apply(tview), m.get("k"), "d".equals(op) ? RefreshEvent.DELETE : RefreshEvent.UPSERT,
                 "i".equals(op), data, commitLsn, seq, m.get("x").asLong(), tables, txids, c.path("xt").asBoolean(false),
                 Instant.ofEpochMilli(p.committedMillis()), m.get("r").asText(), c.path("m").asText("unknown"));
+    }
+
+    /**
+     * The events of one message, each as an object {@code {t, o, k, d, c, x, r}}: a message of the current format
+     * ({@code "v": 2}) carries many ({@code "e": [[op, key, row?], …]}); one written before it carries exactly one.
+     */
+    static List<JsonNode> events(JsonNode m) {
+        JsonNode list = m.get("e");
+        if (list == null) {
+            return List.of(m);
+        }
+        List<JsonNode> out = new ArrayList<>(list.size());
+        for (JsonNode e : list) {
+            com.fasterxml.jackson.databind.node.ObjectNode one = JSON.createObjectNode();
+            one.set("t", m.get("t"));
+            one.set("o", e.get(0));
+            one.set("k", e.get(1));
+            one.set("d", e.size() > 2 ? e.get(2) : com.fasterxml.jackson.databind.node.NullNode.getInstance());
+            one.set("c", m.get("c"));
+            one.set("x", m.get("x"));
+            one.set("r", m.get("r"));
+            out.add(one);
+        }
+        return out;
     }
 
     private static JsonNode parse(byte[] content) {

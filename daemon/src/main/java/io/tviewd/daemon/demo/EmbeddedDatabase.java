@@ -18,7 +18,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     public static EmbeddedDatabase start() throws IOException {
-        return new EmbeddedDatabase(configured(EmbeddedPostgres.builder()).start());
+        return start(java.util.Map.of());
+    }
+
+    /** Starts a throw-away server with extra server settings (the benchmark sizes shared_buffers). */
+    public static EmbeddedDatabase start(java.util.Map<String, String> settings) throws IOException {
+        EmbeddedPostgres.Builder builder = configured(EmbeddedPostgres.builder());
+        settings.forEach(builder::setServerConfig);
+        return new EmbeddedDatabase(builder.start());
     }
 
     /**

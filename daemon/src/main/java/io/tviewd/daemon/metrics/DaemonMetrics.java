@@ -7,6 +7,9 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tviewd.connectors.TableName;
@@ -29,6 +32,10 @@ public final class DaemonMetrics {
                 .register(registry);
         Gauge.builder("tviewd.cdc.batch.size", lastBatchSize, AtomicLong::get)
                 .description("Changes in the last batch").register(registry);
+        // heap, threads and CPU of the daemon process (jvm_memory_used_bytes, process_cpu_usage, …)
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
     }
 
     public PrometheusMeterRegistry registry() {

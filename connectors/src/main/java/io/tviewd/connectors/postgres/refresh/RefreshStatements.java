@@ -25,6 +25,12 @@ public final class RefreshStatements {
     /** Prefix of the logical decoding messages that carry refresh events. */
     public static final String EVENT_PREFIX = "tviewd";
 
+    /**
+     * Changed rows per logical message. Debezium handles each message with offset and transaction bookkeeping that
+     * costs far more than its bytes: one message per row made events cost more than refresh itself.
+     */
+    public static final int EVENTS_PER_MESSAGE = 500;
+
     /** What refresh statements emit per changed row: nothing, an event without the row, or an event with it. */
     public enum Emit {
         NONE, KEYS, ROWS;
@@ -37,10 +43,11 @@ public final class RefreshStatements {
     /**
      * Recomputes the rows with the given keys (parameters 1 and 2: the same {@code text[]}) from the source
      * view: upserts rows whose content differs, deletes rows the view no longer returns, bumps touch columns
-     * of changed rows. Unless {@code emit} is {@link Emit#NONE}, every written or deleted row also emits one
-     * transactional logical message (parameter 3: the event context as JSON text, see {@link RefreshCause#json}),
-     * carrying the new row only with {@link Emit#ROWS} (the WAL holds each message whole).
-     * Returns one row: (keys found in the view, rows written, rows deleted, events emitted).
+     * of changed rows. Unless {@code emit} is {@link Emit#NONE}, every written or deleted row is also an event in a
+     * transactional logical message, {@link #EVENTS_PER_MESSAGE} events per message: {@code {"v": 2, "t": tview,
+     * "c": context, "x": txid, "r": refreshed at, "e": [[op, key, row], …]}} (parameter 3: the event context as JSON
+     * text, see {@link RefreshCause#json}); the row only with {@link Emit#ROWS} (the WAL holds each message whole).
+     * Returns one row: (keys found in the view, rows written, rows deleted, messages emitted).
      */
     public static String refreshByKeys(Tview t, Emit emit) {
         return refreshByKeys(t, emit, "?", "?");
@@ -95,11 +102,16 @@ public final class RefreshStatements {
                 .append("NOT EXISTS (SELECT 1 FROM src WHERE src.").append(key).append(" = t.").append(key)
                 .append(") RETURNING ").append(events ? "t." + key + " AS k" : "1").append(")");
         if (events) {
+            // one message per EVENTS_PER_MESSAGE changed rows: the decoder's cost is per message, not per byte
+            String element = emit == Emit.ROWS ? "json_build_array(e.o, e.k, e.d)" : "json_build_array(e.o, e.k)";
             sql.append(",\nev AS (SELECT pg_logical_emit_message(true, '").append(EVENT_PREFIX).append("', json_build_object(")
-                    .append("'t', ").append(literal(t.table().toString())).append(", 'o', e.o, 'k', e.k, 'd', e.d, ")
-                    .append("'c', CAST(").append(contextParam).append(" AS json), 'x', txid_current(), 'r', clock_timestamp())::text)")
-                    .append("\n  FROM (SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up")
-                    .append(" UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del) e)");
+                    .append("'v', 2, 't', ").append(literal(t.table().toString()))
+                    .append(", 'c', CAST(").append(contextParam).append(" AS json), 'x', txid_current(), 'r', clock_timestamp(), ")
+                    .append("'e', json_agg(").append(element).append(" ORDER BY e.n))::text)")
+                    .append("\n  FROM (SELECT e.*, row_number() OVER () AS n FROM (")
+                    .append("SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up")
+                    .append(" UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del) e) e")
+                    .append(" GROUP BY (e.n - 1) / ").append(EVENTS_PER_MESSAGE).append(")");
         }
         sql.append("\nSELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del), ")
                 .append(events ? "(SELECT count(*) FROM ev)" : "0");

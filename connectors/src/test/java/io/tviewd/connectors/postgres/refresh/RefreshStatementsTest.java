@@ -38,14 +38,16 @@ class RefreshStatementsTest {
     }
 
     @Test
-    void refreshByKeys_withEvents_emitsOneTransactionalMessagePerWrittenOrDeletedRow() {
+    void refreshByKeys_withEvents_emitsTransactionalMessagesOfUpTo500WrittenOrDeletedRows() {
         String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.ROWS);
         assertThat(sql)
                 .contains("RETURNING t.\"id\" AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i)")
                 .contains("RETURNING t.\"id\" AS k)")
-                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('t', 'public.tv_post', 'o', e.o, "
-                        + "'k', e.k, 'd', e.d, 'c', CAST(? AS json), 'x', txid_current(), 'r', clock_timestamp())::text)")
+                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 2, 't', 'public.tv_post', "
+                        + "'c', CAST(? AS json), 'x', txid_current(), 'r', clock_timestamp(), "
+                        + "'e', json_agg(json_build_array(e.o, e.k, e.d) ORDER BY e.n))::text)")
                 .contains("SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del")
+                .contains("GROUP BY (e.n - 1) / 500)")
                 .endsWith("(SELECT count(*) FROM ev)");
         // parameters: keys, keys, context
         assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
@@ -57,6 +59,7 @@ class RefreshStatementsTest {
         String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.KEYS);
         assertThat(sql).contains("RETURNING t.\"id\" AS k, NULL::jsonb AS d, (t.xmax = 0) AS i)")
                 .contains("pg_logical_emit_message(true, 'tviewd'")
+                .contains("json_build_array(e.o, e.k) ORDER BY e.n")
                 .doesNotContain("to_jsonb(t)");
         assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
     }

@@ -1,0 +1,299 @@
+package io.tviewd.daemon.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.config.Secret;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.daemon.demo.EmbeddedDatabase;
+import io.tviewd.daemon.demo.SqlScripts;
+
+/**
+ * {@code tviewd bench}: builds the blog data set, then measures side by side in one run, on one database: writers
+ * with no refresh, with FraiseQL-style row triggers, with tviewd in cdc mode (events on, then off) and in trigger
+ * mode; freshness from an independent probe idle and at fixed rates; the hot-author storm; a backlog catch-up;
+ * daemon CPU and heap; start-up time. Writes {@code BENCHMARKS.md} and a CSV (see {@link Report}).
+ *
+ * <p>The daemon runs as a child process of the same jar, so its CPU and heap are its own. Numbers are measurements,
+ * never assertions: nothing here fails because a target is missed.
+ */
+public final class Benchmark {
+
+    /** What to run. {@code rates} are the fixed total write rates of the freshness runs (the mix, 8 writers). */
+    public record Options(double scale, Duration duration, Duration warmup, Duration storm, long backlog, List<Integer> rates,
+                          DatabaseConfig database, Path jar, Path markdown, Path csv, Path logDir) {
+    }
+
+    private static final int[] WRITERS = {1, 8};
+
+    private final Options options;
+    private final Consumer<String> log;
+    private final Report report;
+
+    public Benchmark(Options options, Consumer<String> log) {
+        this.options = options;
+        this.log = log;
+        this.report = new Report(options);
+    }
+
+    /** Runs every phase and writes the report; returns it. */
+    public Report run() throws Exception {
+        EmbeddedDatabase embedded = null;
+        DatabaseConfig db = options.database();
+        try {
+            if (db.isEmbedded()) {
+                log.accept("Starting an embedded PostgreSQL (fsync on, synchronous_commit on) …");
+                embedded = EmbeddedDatabase.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB"));
+                db = new DatabaseConfig(embedded.jdbcUrl(), "postgres", Secret.of(""));
+            }
+            PostgresSessions sessions = new PostgresSessions(db);
+            Dataset data = Dataset.at(options.scale());
+            report.dataset(data);
+            try (Connection c = sessions.open("tviewd-bench")) {
+                report.server(text(c, "SELECT version()"));
+                log.accept("Building the data set: " + data + " …");
+                long t0 = System.nanoTime();
+                data.create(c);
+                log.accept(String.format("  built in %.1f s", (System.nanoTime() - t0) / 1e9));
+            }
+            Writers writers = new Writers(sessions, data);
+            baseline(writers);
+            fraiseql(sessions, writers);
+            cdc(db, sessions, data, writers);
+            trigger(db, writers);
+            report.write();
+            log.accept("Wrote " + options.markdown() + " and " + options.csv());
+            return report;
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private void baseline(Writers writers) throws Exception {
+        for (Workload w : Workload.values()) {
+            for (int n : WRITERS) {
+                Writers.Result r = writers.run(w, n, 0, options.duration());
+                report.writers("none", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
+                log.accept(String.format("no refresh      %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+            }
+        }
+    }
+
+    private void fraiseql(PostgresSessions sessions, Writers writers) throws Exception {
+        try (Connection c = sessions.open("tviewd-bench")) {
+            SqlScripts.run(c, "/bench/fraiseql-triggers.sql", Map.of());
+            try {
+                for (Workload w : Workload.values()) {
+                    for (int n : WRITERS) {
+                        Writers.Result r = writers.run(w, n, 0, options.duration());
+                        report.writers("fraiseql-triggers", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
+                        log.accept(String.format("fraiseql rows   %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+                    }
+                }
+            } finally {
+                SqlScripts.run(c, "/bench/fraiseql-triggers-drop.sql", Map.of());
+            }
+        }
+    }
+
+    private void cdc(DatabaseConfig db, PostgresSessions sessions, Dataset data, Writers writers) throws Exception {
+        Map<String, String> eventsOn = Map.of("TVIEWD_EVENTS_ENABLED", "true");
+        try (Probe probe = new Probe(sessions, data)) {
+            log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
+            try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, eventsOn, options.logDir());
+                 HeapWatch heap = new HeapWatch(daemon)) {
+                report.firstStart(daemon.readyMillis());
+                warmUp(writers, probe);
+                List<Double> idle = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    idle.add(probe.once(Duration.ofSeconds(30)));
+                    Thread.sleep(20);
+                }
+                report.idle(Percentiles.of(idle));
+                log.accept("freshness idle: " + Report.ms(Percentiles.of(idle)));
+                for (Workload w : Workload.values()) {
+                    for (int n : WRITERS) {
+                        measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
+                    }
+                }
+                for (int rate : options.rates()) {
+                    Run r = measured("cdc", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
+                    report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, true);
+                    if (r.freshness.p99() >= 1000 || r.writes.tps() < 0.9 * rate) {
+                        break;
+                    }
+                }
+                Run storm = measured("cdc", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
+                report.storm(true, storm.writes, storm.freshness, storm.converge, storm.cpu);
+                report.heap("cdc, events on", heap.maxMb());
+            }
+            log.accept("Restarting tviewd with events off (slot and tviews exist) …");
+            try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, Map.of("TVIEWD_EVENTS_ENABLED", "false"),
+                    options.logDir()); HeapWatch heap = new HeapWatch(daemon)) {
+                report.restart(daemon.readyMillis());
+                warmUp(writers, probe);
+                int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
+                Run r = measured("cdc-events-off", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
+                report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, false);
+                Run storm = measured("cdc-events-off", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
+                report.storm(false, storm.writes, storm.freshness, storm.converge, storm.cpu);
+                report.heap("cdc, events off", heap.maxMb());
+            }
+            backlog(db, sessions, probe);
+        }
+    }
+
+    /** A backlog of {@code options.backlog} comment updates made while the daemon is down, then caught up. */
+    private void backlog(DatabaseConfig db, PostgresSessions sessions, Probe probe) throws Exception {
+        long n = options.backlog();
+        log.accept(String.format("Backlog: %,d row changes while tviewd is down …", n));
+        try (Connection c = sessions.open("tviewd-bench"); Statement s = c.createStatement()) {
+            long max = Long.parseLong(text(c, "SELECT max(pk_comment) FROM tb_comment"));
+            long done = 0;
+            long chunk = 50_000;
+            while (done < n) {
+                long size = Math.min(chunk, n - done);
+                long from = 1 + done % max;
+                long to = Math.min(max, from + size - 1);
+                done += s.executeUpdate("UPDATE tb_comment SET body = body || '.' WHERE pk_comment BETWEEN " + from + " AND " + to);
+            }
+        }
+        long t0 = System.nanoTime();
+        try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, Map.of("TVIEWD_EVENTS_ENABLED", "true"),
+                options.logDir()); HeapWatch heap = new HeapWatch(daemon)) {
+            double cpu0 = daemon.cpuSeconds();
+            double caughtUp = probe.once(Duration.ofMinutes(30));
+            double total = (System.nanoTime() - t0) / 1e9;
+            report.backlog(n, daemon.readyMillis(), total, daemon.cpuSeconds() - cpu0, heap.maxMb());
+            log.accept(String.format("  ready in %d ms, caught up %.1f s after start (probe %.0f ms), heap max %.0f MB",
+                    daemon.readyMillis(), total, caughtUp, heap.maxMb()));
+        }
+    }
+
+    private void trigger(DatabaseConfig db, Writers writers) throws Exception {
+        log.accept("Cutover of tv_post to trigger mode …");
+        try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, Map.of(), options.logDir())) {
+            int code = cli(db, "cutover", "tv_post", "--to", "trigger");
+            if (code != 0) {
+                throw new IllegalStateException("cutover to trigger failed with exit code " + code + "; see " + options.logDir());
+            }
+        }
+        // the daemon is stopped: the writers pay only for the triggers
+        for (Workload w : Workload.values()) {
+            for (int n : WRITERS) {
+                Writers.Result r = writers.run(w, n, 0, options.duration());
+                report.writers("tviewd-trigger", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
+                log.accept(String.format("tviewd trigger  %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+            }
+        }
+    }
+
+    /** What one measured run gave. */
+    private record Run(Writers.Result writes, Percentiles freshness, double converge, double cpu) {
+    }
+
+    private Run measured(String mode, DaemonUnderTest daemon, Probe probe, Writers writers, Workload w, int n, double rate,
+                         Duration duration) throws Exception {
+        double cpu0 = daemon.cpuSeconds();
+        Writers.Result r;
+        List<Double> lag;
+        try (Probe.Sampler sampler = probe.sample(Duration.ofMillis(100))) {
+            r = writers.run(w, n, rate, duration);
+            lag = sampler.stop();
+        }
+        long t0 = System.nanoTime();
+        probe.once(Duration.ofMinutes(10));
+        double converge = (System.nanoTime() - t0) / 1e6;
+        double cpu = daemon.cpuSeconds() - cpu0;
+        Percentiles p = Percentiles.of(lag);
+        if (rate == 0) {
+            report.writers(mode, w, n, r, p, converge, cpu);
+        }
+        log.accept(String.format("%-15s %-3s %d writers%s: %8.0f writes/s, freshness %s, converged %.0f ms after, daemon CPU %.1f s",
+                mode, w, n, rate > 0 ? " at " + (int) rate + "/s" : "", r.tps(), Report.ms(p), converge, cpu));
+        return new Run(r, p, converge, cpu);
+    }
+
+    /** Full-speed mix until the JIT has compiled the hot paths, then until tviewd caught up. */
+    private void warmUp(Writers writers, Probe probe) throws Exception {
+        if (options.warmup().isZero()) {
+            return;
+        }
+        writers.run(Workload.MIX, 4, 0, options.warmup());
+        probe.once(Duration.ofMinutes(10));
+    }
+
+    private int cli(DatabaseConfig db, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                options.jar().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(options.logDir().resolve("cli-" + System.currentTimeMillis() + ".log").toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("TVIEWD_"));
+        env.put("TVIEWD_DATABASE_URL", db.url());
+        env.put("TVIEWD_DATABASE_USER", db.user());
+        env.put("TVIEWD_DATABASE_PASSWORD", db.password().reveal());
+        Process p = pb.start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("tviewd " + String.join(" ", args) + " did not finish within 10 minutes");
+        }
+        return p.exitValue();
+    }
+
+    private static String text(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Samples the daemon's heap every 250 ms and keeps the maximum. */
+    private static final class HeapWatch implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private volatile double max;
+
+        HeapWatch(DaemonUnderTest daemon) {
+            thread = new Thread(() -> {
+                while (running) {
+                    double mb = daemon.heapMb();
+                    if (!Double.isNaN(mb)) {
+                        max = Math.max(max, mb);
+                    }
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-heap");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        double maxMb() {
+            return max;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join();
+        }
+    }
+}

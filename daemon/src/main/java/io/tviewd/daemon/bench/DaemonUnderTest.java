@@ -1,0 +1,140 @@
+package io.tviewd.daemon.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.tviewd.config.DatabaseConfig;
+
+/**
+ * {@code tviewd run} in a child process ({@code java -Xmx512m -jar tviewd.jar run}), so its CPU time and heap are
+ * measured apart from the benchmark's own: CPU from {@code /proc/<pid>/stat}, heap from its {@code /metrics}.
+ */
+final class DaemonUnderTest implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final long CLOCK_TICKS = 100;
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+    private final long readyMillis;
+
+    private DaemonUnderTest(Process process, int port, Path log, long readyMillis) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+        this.readyMillis = readyMillis;
+    }
+
+    /** Starts the daemon with {@code TVIEWD_*} settings and waits (up to 5 minutes) until {@code /health/ready} answers 200. */
+    static DaemonUnderTest start(Path jar, DatabaseConfig db, Map<String, String> settings, Path logDir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve("daemon-" + System.currentTimeMillis() + ".log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+UseG1GC", "-jar", jar.toString(), "run"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("TVIEWD_"));
+        env.put("TVIEWD_DATABASE_URL", db.url());
+        env.put("TVIEWD_DATABASE_USER", db.user());
+        env.put("TVIEWD_DATABASE_PASSWORD", db.password().reveal());
+        env.put("TVIEWD_HTTP_PORT", Integer.toString(port));
+        env.put("TVIEWD_LOG_LEVEL", "WARN");
+        env.putAll(settings);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("the daemon exited with " + p.exitValue() + " before it was ready; its log: " + log);
+            }
+            if (status(port, "/health/ready") == 200) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the daemon was not ready within 5 minutes; its log: " + log);
+            }
+            Thread.sleep(20);
+        }
+        return new DaemonUnderTest(p, port, log, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** From process start to the first 200 of {@code /health/ready}. */
+    long readyMillis() {
+        return readyMillis;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** User + system CPU seconds of the daemon process so far. */
+    double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+    }
+
+    /** Heap in use (MB) as the daemon's metrics report it, or NaN when they cannot be read. */
+    double heapMb() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            double bytes = 0;
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                    bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return bytes / (1024 * 1024);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
+
+    /** SIGTERM and wait for the exit (SIGKILL after a minute). */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    Path log() {
+        return log;
+    }
+
+    private static int status(int port, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+}
