@@ -16,10 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
-import io.tviewd.daemon.support.BlogDatabase;
 import io.tviewd.daemon.support.Tviews;
 import io.tviewd.daemon.support.Workloads;
 import io.vertx.core.json.JsonArray;
@@ -117,14 +117,52 @@ class CdcRefreshIT {
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     text(c, "SELECT data->>'title' FROM tv_post WHERE id = '" + postId + "'").startsWith("Stable"));
             String before = text(c, "SELECT updated_at::text || '/' || xmin::text FROM tv_post WHERE id = '" + postId + "'");
-            long noops = daemon.pipeline().status().get("tv_post").noopSkipped();
-            // same title again: the view's row is unchanged, so the tview row must not be written
+            long consumed = daemon.pipeline().changesConsumed();
+            // same title again: the view's row is unchanged, so the tview row must not be written (the update changes
+            // no column the views read, so it maps to nothing at all)
             exec(c, "UPDATE tb_post SET title = title WHERE id = '" + postId + "'");
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                    daemon.pipeline().status().get("tv_post").noopSkipped() > noops);
+            await().atMost(Duration.ofSeconds(20)).until(() -> daemon.pipeline().changesConsumed() > consumed);
             assertThat(text(c, "SELECT updated_at::text || '/' || xmin::text FROM tv_post WHERE id = '" + postId + "'"))
                     .isEqualTo(before);
+
+            // a comment moved to another post and back in one transaction: both posts are recomputed (the batch holds
+            // both updates) and found unchanged, so their rows are not written either
+            String comment = text(c, "SELECT pk_comment::text || ' ' || fk_post::text FROM tb_comment ORDER BY pk_comment LIMIT 1");
+            String pkComment = comment.split(" ")[0];
+            String home = comment.split(" ")[1];
+            String away = text(c, "SELECT min(pk_post)::text FROM tb_post WHERE pk_post <> " + home);
+            String rowsBefore = text(c, "SELECT string_agg(updated_at::text || '/' || xmin::text, ',' ORDER BY pk_post) FROM tv_post "
+                    + "WHERE pk_post IN (" + home + ", " + away + ")");
+            long noops = daemon.pipeline().status().get("tv_post").noopSkipped();
+            exec(c, "BEGIN; UPDATE tb_comment SET fk_post = " + away + " WHERE pk_comment = " + pkComment + "; "
+                    + "UPDATE tb_comment SET fk_post = " + home + " WHERE pk_comment = " + pkComment + "; COMMIT");
+            await().atMost(Duration.ofSeconds(20)).until(() -> daemon.pipeline().status().get("tv_post").noopSkipped() >= noops + 2);
+            assertThat(text(c, "SELECT string_agg(updated_at::text || '/' || xmin::text, ',' ORDER BY pk_post) FROM tv_post "
+                    + "WHERE pk_post IN (" + home + ", " + away + ")")).isEqualTo(rowsBefore);
         }
+    }
+
+    @Test
+    void updateOfColumnsNoViewReads_mapsToNothing_whileAReadColumnStillRefreshes() throws Exception {
+        try (Connection c = session(db)) {
+            String postId = text(c, "SELECT id::text FROM tb_post ORDER BY pk_post DESC LIMIT 1");
+            long ignoredBefore = daemon.pipeline().status().get("tv_post").toJson().getJsonObject("counters").getLong("changesIgnored");
+            long recomputesBefore = daemon.pipeline().status().get("tv_post").toJson().getJsonObject("counters").getLong("recomputes");
+            // no view reads tb_post.updated_at: the change maps to no tview key
+            exec(c, "UPDATE tb_post SET updated_at = now() + interval '1 day' WHERE id = '" + postId + "'");
+            await().atMost(Duration.ofSeconds(20)).until(() -> daemon.pipeline().status().get("tv_post").toJson()
+                    .getJsonObject("counters").getLong("changesIgnored") > ignoredBefore);
+            assertThat(daemon.pipeline().status().get("tv_post").toJson().getJsonObject("counters").getLong("recomputes"))
+                    .as("keys recomputed for the unread column").isEqualTo(recomputesBefore);
+            JsonObject tbPost = daemon.pipeline().status().get("tv_post").toJson().getJsonArray("baseTables").stream()
+                    .map(JsonObject.class::cast).filter(b -> b.getString("table").equals("public.tb_post")).findFirst().orElseThrow();
+            assertThat(tbPost.getJsonArray("readColumns").getList()).contains("title", "fk_author").doesNotContain("updated_at");
+            // in one statement with a read column, the change refreshes
+            exec(c, "UPDATE tb_post SET updated_at = now(), title = 'read column' WHERE id = '" + postId + "'");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    "read column".equals(text(c, "SELECT data->>'title' FROM tv_post WHERE id = '" + postId + "'")));
+        }
+        Tviews.awaitConverged(db, Duration.ofSeconds(30), "after updates of unread columns");
     }
 
     @Test

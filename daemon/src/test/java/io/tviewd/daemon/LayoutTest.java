@@ -50,12 +50,21 @@ class LayoutTest {
     @Test
     void layout_stages_neverCallUpIntoCliHttpOrTheWiring() {
         noClasses().that().resideInAnyPackage(D + ".pipeline..", D + ".events..", D + ".cutover..", D + ".metrics..", D + ".retry..",
-                        D + ".demo..", D + ".http..")
+                        D + ".demo..", D + ".http..", D + ".bench..")
                 .should().dependOnClassesThat().resideInAnyPackage(D + ".cli..", D)
                 .check(classes);
         noClasses().that().resideInAnyPackage(D + ".pipeline..", D + ".events..", D + ".cutover..", D + ".metrics..", D + ".retry..",
                         D + ".demo..")
                 .should().dependOnClassesThat().resideInAPackage(D + ".http..")
+                .check(classes);
+    }
+
+    @Test
+    void layout_bench_measuresTheDaemonFromOutside() {
+        // the daemon under test is the jar in a child process: the benchmark links none of its stages
+        noClasses().that().resideInAPackage(D + ".bench..")
+                .should().dependOnClassesThat().resideInAnyPackage(D + ".pipeline..", D + ".events..", D + ".http..", D + ".cutover..",
+                        D + ".metrics..")
                 .check(classes);
     }
 

@@ -282,14 +282,25 @@ public final class DebeziumEventSource implements AutoCloseable {
             data = row.has("data") ? row.get("data") : row;
         }
         JsonNode c = m.get("c");
-        List<String> tables = new ArrayList<>();
-        c.path("s").forEach(n -> tables.add(n.asText()));
-        List<Long> txids = new ArrayList<>();
-        c.path("x").forEach(n -> txids.add(n.asLong()));
+        if (c != lastContext) {
+            // the events of one message share their context node: read its lists once
+            List<String> tables = new ArrayList<>();
+            c.path("s").forEach(n -> tables.add(n.asText()));
+            List<Long> txids = new ArrayList<>();
+            c.path("x").forEach(n -> txids.add(n.asLong()));
+            lastContext = c;
+            lastTables = List.copyOf(tables);
+            lastTxids = List.copyOf(txids);
+        }
         return new RefreshEvent(tview, typenames.apply(tview), m.get("k"), "d".equals(op) ? RefreshEvent.DELETE : RefreshEvent.UPSERT,
-                "i".equals(op), data, commitLsn, seq, m.get("x").asLong(), tables, txids, c.path("xt").asBoolean(false),
+                "i".equals(op), data, commitLsn, seq, m.get("x").asLong(), lastTables, lastTxids, c.path("xt").asBoolean(false),
                 Instant.ofEpochMilli(p.committedMillis()), m.get("r").asText(), c.path("m").asText("unknown"));
     }
+
+    /** The context node last read by {@link #event} and its lists (engine thread only). */
+    private JsonNode lastContext;
+    private List<String> lastTables = List.of();
+    private List<Long> lastTxids = List.of();
 
     /**
      * The events of one message, each as an object {@code {t, o, k, d, c, x, r}}: a message of the current format

@@ -77,6 +77,12 @@ public record RefreshEvent(String tview, String typename, JsonNode key, String o
         return o;
     }
 
+    /** The event as nested maps and lists (the JSON object of {@link #toJson()}), converted without writing text. */
+    @SuppressWarnings("unchecked")
+    public java.util.Map<String, Object> toMap() {
+        return JSON.convertValue(toJson(), java.util.Map.class);
+    }
+
     /** The event as one line of JSON. */
     public String toJsonString() {
         return toJson().toString();

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class Report {
 
-    static final String NOTES = "<!-- notes: kept across runs -->";
+    public static final String NOTES = "<!-- notes: kept across runs -->";
 
     private record Row(String phase, String mode, String workload, int writers, double targetRate, Writers.Result writes,
                        Percentiles freshness, double convergeMs, double cpuSeconds) {
@@ -308,11 +308,14 @@ public final class Report {
         if (Double.isNaN(ms)) {
             return "";
         }
+        if (Double.isInfinite(ms)) {
+            return "> 120 s";
+        }
         return ms >= 1000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000) : String.format(Locale.ROOT, "%.1f ms", ms);
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.3f", v);
+        return Double.isNaN(v) ? "" : Double.isInfinite(v) ? "inf" : String.format(Locale.ROOT, "%.3f", v);
     }
 
     private static String num0(double v) {

@@ -33,7 +33,27 @@ public final class LiveEvents implements EventHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveEvents.class);
 
-    private record Retained(RefreshEvent event, String json) {
+    /** An event kept for SSE; its JSON is written once, when a client first needs it. */
+    private static final class Retained {
+        private final RefreshEvent event;
+        private volatile String json;
+
+        Retained(RefreshEvent event) {
+            this.event = event;
+        }
+
+        RefreshEvent event() {
+            return event;
+        }
+
+        String json() {
+            String j = json;
+            if (j == null) {
+                j = event.toJsonString();
+                json = j;
+            }
+            return j;
+        }
     }
 
     private final Vertx vertx;
@@ -50,15 +70,16 @@ public final class LiveEvents implements EventHandler {
         this.config = config;
         this.metrics = metrics;
         this.coveredFrom = coveredFrom;
+        vertx.eventBus().registerDefaultCodec(RefreshEvent.class, new RefreshEventCodec());
     }
 
     @Override
     public void handle(List<RefreshEvent> events) {
         List<Retained> batch = new ArrayList<>(events.size());
         for (RefreshEvent e : events) {
-            String json = e.toJsonString();
-            batch.add(new Retained(e, json));
-            vertx.eventBus().publish(config.eventBusAddress(), new JsonObject(json));
+            batch.add(new Retained(e));
+            // the codec turns the event into a JsonObject per local consumer: nothing is built when none listens
+            vertx.eventBus().publish(config.eventBusAddress(), e);
         }
         metrics.eventsDelivered("eventbus", events.size());
         if (config.cascade()) {

@@ -97,6 +97,12 @@ public final class DaemonMetrics {
                 .tag("tview", tview).tag("table", table.toString()).register(registry).increment(n);
     }
 
+    /** Updates of a base table that changed no column the tview reads: they mapped to no key. */
+    public void changesIgnored(String tview, TableName table, int n) {
+        Counter.builder("tviewd.tview.changes.ignored").description("Base-table updates that changed no column the tview reads (mapped to no key)")
+                .tag("tview", tview).tag("table", table.toString()).register(registry).increment(n);
+    }
+
     /** Whether refreshes emit events (events.enabled), so {@link #refreshed} counts them. */
     public void eventsEnabled(boolean on) {
         eventsOn = on;

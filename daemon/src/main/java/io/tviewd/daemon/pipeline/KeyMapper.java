@@ -19,7 +19,8 @@ import io.tviewd.connectors.postgres.refresh.RefreshRequest;
 /**
  * Maps a batch of row changes to refresh requests using the tviews' refresh plans, coalescing keys:
  * however often a key changes within a batch, it is recomputed once. Uses both old and new images,
- * so a row that moves to another parent refreshes both. A TRUNCATE asks for a full refresh.
+ * so a row that moves to another parent refreshes both. A TRUNCATE asks for a full refresh. An UPDATE that changed
+ * none of the columns a tview's views read ({@link RefreshPlan#readColumns()}) maps to nothing for that tview.
  *
  * <p>Pure and single-threaded: no I/O; lookups through other tables are left to the refresher.
  */
@@ -28,8 +29,13 @@ public final class KeyMapper {
     private record Target(RefreshPlan plan, KeyMapping mapping) {
     }
 
-    /** What a batch maps to, plus bookkeeping for metrics. */
-    public record Mapped(List<RefreshRequest> requests, Map<String, Map<TableName, Integer>> keysPerTable, int unmappable) {
+    /**
+     * What a batch maps to, plus bookkeeping for metrics.
+     *
+     * @param ignoredPerTable per tview and table, the updates that changed no column the tview reads (mapped to nothing)
+     */
+    public record Mapped(List<RefreshRequest> requests, Map<String, Map<TableName, Integer>> keysPerTable, int unmappable,
+                         Map<String, Map<TableName, Integer>> ignoredPerTable) {
     }
 
     /** Debezium's stand-in for an unchanged TOASTed value; never a key. */
@@ -58,6 +64,7 @@ public final class KeyMapper {
         Set<Tview> full = new LinkedHashSet<>();
         Map<Tview, Cause> causes = new HashMap<>();
         Map<String, Map<TableName, Integer>> counts = new LinkedHashMap<>();
+        Map<String, Map<TableName, Integer>> ignored = new LinkedHashMap<>();
         int unmappable = 0;
         for (RowChange c : changes) {
             if (c.op() == RowChange.Op.TRUNCATE) {
@@ -68,8 +75,16 @@ public final class KeyMapper {
                 continue;
             }
             Map<Tview, Boolean> hit = new HashMap<>();
+            Map<RefreshPlan, Boolean> unread = new HashMap<>();
             for (Target t : byTable.getOrDefault(c.table(), List.of())) {
                 Tview tv = t.plan().tview();
+                if (unread.computeIfAbsent(t.plan(), p -> changesNothingRead(p, c))) {
+                    if (!hit.containsKey(tv)) {
+                        ignored.computeIfAbsent(tv.name(), k -> new LinkedHashMap<>()).merge(c.table(), 1, Integer::sum);
+                        hit.put(tv, true);
+                    }
+                    continue;
+                }
                 if (t.mapping() instanceof KeyMapping.FullRefresh) {
                     full.add(tv);
                     hit.put(tv, true);
@@ -114,7 +129,34 @@ public final class KeyMapper {
                 out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false, cause));
             }
         }
-        return new Mapped(out, counts, unmappable);
+        return new Mapped(out, counts, unmappable, ignored);
+    }
+
+    /**
+     * True for an UPDATE whose old and new images agree on every column the plan reads from its table. Only where the
+     * plan knows those columns (full old images); an unchanged TOASTed value (Debezium's placeholder) is unchanged.
+     */
+    static boolean changesNothingRead(RefreshPlan plan, RowChange c) {
+        if (c.op() != RowChange.Op.UPDATE || c.before() == null || c.after() == null) {
+            return false;
+        }
+        Set<String> read = plan.readColumns().get(c.table());
+        if (read == null) {
+            return false;
+        }
+        for (String column : read) {
+            if (!c.before().containsKey(column) || !c.after().containsKey(column)) {
+                return false;
+            }
+            Object after = c.after().get(column);
+            if (UNAVAILABLE.equals(after)) {
+                continue;
+            }
+            if (!java.util.Objects.deepEquals(c.before().get(column), after)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Base tables and source transactions that caused one tview's refresh in a batch. */

@@ -141,6 +141,10 @@ public final class RefreshPipeline implements ChangeHandler {
             LOG.warn("{} changes in this batch carried no value for their mapping columns (check replica identity)",
                     mapped.unmappable());
         }
+        mapped.ignoredPerTable().forEach((tview, tables) -> tables.forEach((table, n) -> {
+            metrics.changesIgnored(tview, table, n);
+            status.get(tview).changesIgnoredPerTable.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
+        }));
         mapped.keysPerTable().forEach((tview, tables) -> tables.forEach((table, n) -> {
             metrics.keysMapped(tview, table, n);
             status.get(tview).keysMappedPerTable.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);

@@ -1,7 +1,9 @@
 package io.tviewd.daemon.pipeline;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +31,8 @@ public final class TviewStatus {
     final AtomicLong fullRefreshes = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final Map<TableName, AtomicLong> keysMappedPerTable = new ConcurrentHashMap<>();
+    /** Updates that changed no column the tview reads, so they mapped to nothing. */
+    final Map<TableName, AtomicLong> changesIgnoredPerTable = new ConcurrentHashMap<>();
     volatile Instant lastRefreshAt;
     volatile long lastRefreshMillis = -1;
     volatile String lastError;
@@ -88,12 +92,16 @@ public final class TviewStatus {
                 mappings.add(mj);
             }
             AtomicLong mapped = keysMappedPerTable.get(b.name());
+            AtomicLong ignored = changesIgnoredPerTable.get(b.name());
+            Set<String> read = plan.readColumns().get(b.name());
             bases.add(new JsonObject()
                     .put("table", b.name().toString())
                     .put("replicaIdentity", b.replicaIdentityName())
                     .put("mappings", mappings)
                     .put("mapped", !plan.unmapped().contains(b.name()))
-                    .put("keysMapped", mapped == null ? 0 : mapped.get()));
+                    .put("keysMapped", mapped == null ? 0 : mapped.get())
+                    .put("readColumns", read == null ? null : new JsonArray(List.copyOf(read)))
+                    .put("changesIgnored", ignored == null ? 0 : ignored.get()));
         }
         return new JsonObject()
                 .put("name", name())
@@ -123,6 +131,8 @@ public final class TviewStatus {
                         .put("rowsWritten", rowsWritten.get())
                         .put("rowsDeleted", rowsDeleted.get())
                         .put("noopSkipped", noopSkipped.get())
+                        .put("noopRatio", keysRecomputed.get() == 0 ? null : (double) noopSkipped.get() / keysRecomputed.get())
+                        .put("changesIgnored", changesIgnoredPerTable.values().stream().mapToLong(AtomicLong::get).sum())
                         .put("fullRefreshes", fullRefreshes.get())
                         .put("failures", failures.get()));
     }

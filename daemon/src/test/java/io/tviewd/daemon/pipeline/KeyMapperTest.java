@@ -141,4 +141,48 @@ class KeyMapperTest {
                 new RowChange(TB_COMMENT, Op.INSERT, null, row("fk_post", 2L), 1)));
         assertThat(m.keysPerTable().get("tv_post").get(TB_COMMENT)).isEqualTo(2);
     }
+
+    private static final RefreshPlan READS_NAME = new RefreshPlan(TV_POST, Map.of(TB_USER, List.of(PARENT)), Set.of(), List.of(),
+            Map.of(TB_USER, Set.of("pk_user", "name")));
+
+    @Test
+    void update_ofColumnsTheViewDoesNotRead_mapsToNothing_andIsCounted() {
+        KeyMapper.Mapped m = new KeyMapper(List.of(READS_NAME)).map(List.of(new RowChange(TB_USER, Op.UPDATE,
+                row("pk_user", 3L, "name", "Ann", "last_login", "monday"), row("pk_user", 3L, "name", "Ann", "last_login", "tuesday"), 1)));
+        assertThat(m.requests()).isEmpty();
+        assertThat(m.ignoredPerTable()).isEqualTo(Map.of("tv_post", Map.of(TB_USER, 1)));
+        assertThat(m.unmappable()).isZero();
+    }
+
+    @Test
+    void update_ofAReadColumn_maps() {
+        KeyMapper.Mapped m = new KeyMapper(List.of(READS_NAME)).map(List.of(new RowChange(TB_USER, Op.UPDATE,
+                row("pk_user", 3L, "name", "Ann", "last_login", "monday"), row("pk_user", 3L, "name", "Anna", "last_login", "monday"), 1)));
+        assertThat(m.requests()).hasSize(1);
+        assertThat(m.requests().get(0).lookups().get(PARENT)).containsExactly("3");
+        assertThat(m.ignoredPerTable()).isEmpty();
+    }
+
+    @Test
+    void update_withAnUnchangedToastedValue_countsItAsUnchanged_butOnlyWhereTheOldImageHasTheColumn() {
+        KeyMapper mapper = new KeyMapper(List.of(READS_NAME));
+        assertThat(mapper.map(List.of(new RowChange(TB_USER, Op.UPDATE, row("pk_user", 3L, "name", "Ann", "bio", "a"),
+                row("pk_user", 3L, "name", KeyMapper.UNAVAILABLE, "bio", "b"), 1))).requests()).isEmpty();
+        // an old image without the column (not logged) proves nothing: the change maps
+        assertThat(mapper.map(List.of(new RowChange(TB_USER, Op.UPDATE, row("pk_user", 3L),
+                row("pk_user", 3L, "name", "Ann"), 1))).requests()).hasSize(1);
+        assertThat(mapper.map(List.of(new RowChange(TB_USER, Op.UPDATE, null, row("pk_user", 3L, "name", "Ann"), 1))).requests())
+                .hasSize(1);
+    }
+
+    @Test
+    void columnFilter_appliesToUpdatesOnly_andNotWhereThePlanKnowsNoReadColumns() {
+        Map<String, Object> user = row("pk_user", 3L, "name", "Ann");
+        KeyMapper filtered = new KeyMapper(List.of(READS_NAME));
+        assertThat(filtered.map(List.of(new RowChange(TB_USER, Op.INSERT, null, user, 1))).requests()).hasSize(1);
+        assertThat(filtered.map(List.of(new RowChange(TB_USER, Op.DELETE, user, null, 1))).requests()).hasSize(1);
+        // no read columns known (say REPLICA IDENTITY DEFAULT): an identical update still maps
+        KeyMapper unfiltered = new KeyMapper(List.of(new RefreshPlan(TV_POST, Map.of(TB_USER, List.of(PARENT)), Set.of(), List.of())));
+        assertThat(unfiltered.map(List.of(new RowChange(TB_USER, Op.UPDATE, user, user, 1))).requests()).hasSize(1);
+    }
 }

@@ -26,9 +26,19 @@ import io.tviewd.connectors.TableName;
  * @param dependsOn tviews read, directly or underneath (refreshed first)
  * @param referencedColumns per base table, the columns some view in the closure references
  * @param references per base table, how many times the views in the closure read it (range table entries)
+ * @param wholeRowTables base tables a view in the closure may read as a whole row or through system columns
+ *        ({@code to_jsonb(t)}, {@code t.xmin}): every column counts as read
  */
 public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn, Map<TableName, Set<String>> referencedColumns,
-                          Map<TableName, Integer> references) {
+                          Map<TableName, Integer> references, Set<TableName> wholeRowTables) {
+
+    /**
+     * True when the view's stored query tree holds a whole-row or system-column reference ({@code :varattno 0} or a
+     * negative attno): pg_depend then names no column for it, so every column of the tables it reads counts as read.
+     */
+    private static final String WHOLE_ROW = "SELECT coalesce(bool_or(r.ev_action::text ~ ':varattno (0|-[0-9]+) '), false) "
+            + "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace JOIN pg_rewrite r ON r.ev_class = v.oid "
+            + "WHERE vn.nspname = ? AND v.relname = ?";
 
     private static final String DEPENDENCIES = "SELECT DISTINCT n.nspname, c.relname, c.relkind, a.attname "
             + "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace "
@@ -52,9 +62,11 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
         Set<TableName> tviews = new LinkedHashSet<>();
         Map<TableName, Set<String>> columns = new TreeMap<>();
         Map<TableName, Integer> references = new TreeMap<>();
+        Set<TableName> wholeRow = new TreeSet<>();
         Deque<TableName> todo = new ArrayDeque<>(List.of(view));
         Set<TableName> seen = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(DEPENDENCIES); PreparedStatement rt = c.prepareStatement(RANGE_TABLE)) {
+        try (PreparedStatement ps = c.prepareStatement(DEPENDENCIES); PreparedStatement rt = c.prepareStatement(RANGE_TABLE);
+             PreparedStatement wr = c.prepareStatement(WHOLE_ROW)) {
             while (!todo.isEmpty()) {
                 TableName v = todo.pop();
                 if (!seen.add(v)) {
@@ -64,6 +76,12 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
                 ps.setString(2, v.name());
                 rt.setString(1, v.schema());
                 rt.setString(2, v.name());
+                wr.setString(1, v.schema());
+                wr.setString(2, v.name());
+                boolean readsWholeRows;
+                try (ResultSet rs = wr.executeQuery()) {
+                    readsWholeRows = rs.next() && rs.getBoolean(1);
+                }
                 try (ResultSet rs = rt.executeQuery()) {
                     while (rs.next()) {
                         references.merge(new TableName(rs.getString(1), rs.getString(2)), rs.getInt(3), Integer::sum);
@@ -81,6 +99,9 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
                             todo.push(dep);
                         } else if ("r".equals(kind) || "p".equals(kind)) {
                             bases.add(dep);
+                            if (readsWholeRows) {
+                                wholeRow.add(dep);
+                            }
                             Set<String> cols = columns.computeIfAbsent(dep, k -> new TreeSet<>());
                             if (column != null) {
                                 cols.add(column);
@@ -90,6 +111,6 @@ public record ViewClosure(List<TableName> baseTables, List<TableName> dependsOn,
                 }
             }
         }
-        return new ViewClosure(new ArrayList<>(bases), new ArrayList<>(tviews), columns, references);
+        return new ViewClosure(new ArrayList<>(bases), new ArrayList<>(tviews), columns, references, wholeRow);
     }
 }

@@ -122,7 +122,32 @@ public final class RefreshPlanner {
             }
         }
         checkReplicaIdentity(t, mappings, warnings);
-        return new RefreshPlan(t, mappings, unmapped, warnings);
+        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings));
+    }
+
+    /**
+     * Per base table, the columns whose change can alter the tview: those some view of the closure references
+     * (pg_depend), plus each mapping's column. Left out (any column counts) where that is not known for sure: tables
+     * without full old images (an UPDATE's old values of other columns are missing, so "unchanged" could not be
+     * told from "not logged"), tables read as whole rows or through system columns, and tables no column of which
+     * is referenced.
+     */
+    private static Map<TableName, Set<String>> readColumns(Tview t, ViewClosure closure, Map<TableName, List<KeyMapping>> mappings) {
+        Map<TableName, Set<String>> out = new LinkedHashMap<>();
+        for (BaseTable b : t.baseTables()) {
+            Set<String> referenced = closure.referencedColumns().get(b.name());
+            if (b.replicaIdentity() != 'f' || closure.wholeRowTables().contains(b.name()) || referenced == null || referenced.isEmpty()) {
+                continue;
+            }
+            Set<String> read = new java.util.TreeSet<>(referenced);
+            for (KeyMapping m : mappings.getOrDefault(b.name(), List.of())) {
+                if (m.rowColumn() != null) {
+                    read.add(m.rowColumn());
+                }
+            }
+            out.put(b.name(), read);
+        }
+        return out;
     }
 
     private static List<KeyMapping> rootMappings(Tview t, BaseTable root) {
