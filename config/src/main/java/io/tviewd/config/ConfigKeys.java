@@ -68,8 +68,8 @@ public final class ConfigKeys {
                 "Include the new document (column `data`) or row in each event; when false events carry keys only, and (unless `events.cascade` is on) the messages in the WAL leave the row out too, which keeps them small.");
         define("events.cascade", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
                 "Also publish one FraiseQL cascade per refresh transaction (`{updated:[…], deleted:[…]}`) on event-bus address `<events.event-bus-address>.cascade` and Kafka topic `kafka.cascade-topic`.");
-        define("events.max-transaction-events", KeyType.INT, 100_000, intBetween(100, 10_000_000),
-                "Events of one transaction held in memory to keep one event per key per transaction; a larger transaction spills to a temporary file and is delivered uncoalesced (a key may then repeat with the same version).");
+        define("events.max-transaction-events", KeyType.INT, 10_000, intBetween(100, 10_000_000),
+                "Events of one transaction held in memory (each with its whole document: 10,000 take about 100 MB of heap) to keep one event per key per transaction; a larger transaction spills to a temporary file and is delivered uncoalesced (a key may then repeat with the same version).");
         define("events.sse-retention", KeyType.INT, 10_000, intBetween(0, 1_000_000),
                 "Events kept in memory for SSE clients that resume with `Last-Event-ID` (the retention window, in events).");
         define("events.sse-client-buffer", KeyType.INT, 1_000, intBetween(1, 1_000_000),

@@ -37,7 +37,7 @@ public final class Benchmark {
     private static final int[] WRITERS = {1, 8};
 
     /** How long a run may take to converge before the daemon is restarted on a fresh slot (its backlog dropped). */
-    private static final Duration CONVERGE_CAP = Duration.ofMinutes(2);
+    private static final Duration CONVERGE_CAP = Duration.ofMinutes(1);
 
     private final Options options;
     private final Consumer<String> log;
@@ -70,9 +70,13 @@ public final class Benchmark {
                 log.accept(String.format("  built in %.1f s", (System.nanoTime() - t0) / 1e9));
             }
             Writers writers = new Writers(sessions, data);
+            // the report is rewritten after every phase: an interrupted run still leaves what it measured
             baseline(writers);
+            report.write();
             fraiseql(sessions, writers);
+            report.write();
             cdc(db, sessions, data, writers);
+            report.write();
             trigger(db, writers);
             report.write();
             log.accept("Wrote " + options.markdown() + " and " + options.csv());
@@ -259,6 +263,9 @@ public final class Benchmark {
                          Duration duration) throws Exception {
         DaemonUnderTest daemon = running.get();
         double cpu0 = daemon.cpuSeconds();
+        if (!daemon.isAlive()) {
+            throw new IllegalStateException("the daemon under test exited; its log: " + daemon.log());
+        }
         Writers.Result r;
         List<Double> lag;
         try (Probe.Sampler sampler = probe.sample(Duration.ofMillis(100))) {
@@ -269,6 +276,12 @@ public final class Benchmark {
         double seen = probe.once(CONVERGE_CAP);
         double converge = seen >= CONVERGE_CAP.toMillis() ? Double.POSITIVE_INFINITY : (System.nanoTime() - t0) / 1e6;
         double cpu = daemon.cpuSeconds() - cpu0;
+        if (!daemon.isAlive()) {
+            // it died under this load (the report says so); the next run gets a fresh one
+            log.accept("  the daemon exited during this run (see " + daemon.log() + ")");
+            report.died(mode, w, n, daemon.log().getFileName().toString());
+            converge = Double.POSITIVE_INFINITY;
+        }
         Percentiles p = Percentiles.of(lag);
         if (rate == 0) {
             report.writers(mode, w, n, r, p, converge, cpu);
@@ -278,18 +291,22 @@ public final class Benchmark {
         if (Double.isInfinite(converge)) {
             log.accept("  not converged within " + CONVERGE_CAP.toSeconds() + " s: restarting tviewd on a fresh slot for the next run");
             running.reset();
-            probe.once(Duration.ofMinutes(10));
+            // a fresh daemon is cold again: warm it up before the next run measures it
+            warmUp(writers, probe);
         }
         return new Run(r, p, converge, cpu);
     }
 
-    /** Full-speed mix until the JIT has compiled the hot paths, then until tviewd caught up. */
+    /**
+     * The mix at a rate the daemon keeps up with (the lowest of {@code --rates}) until the JIT has compiled the hot
+     * paths, then until tviewd caught up. (At full writer speed the warm-up would leave a backlog of minutes.)
+     */
     private void warmUp(Writers writers, Probe probe) throws Exception {
         if (options.warmup().isZero()) {
             return;
         }
-        writers.run(Workload.MIX, 4, 0, options.warmup());
-        probe.once(Duration.ofMinutes(10));
+        writers.run(Workload.MIX, 4, options.rates().stream().mapToInt(Integer::intValue).min().orElse(500), options.warmup());
+        probe.once(CONVERGE_CAP);
     }
 
     private int cli(DatabaseConfig db, String... args) throws Exception {

@@ -29,6 +29,7 @@ final class DaemonUnderTest implements AutoCloseable {
     private final int port;
     private final Path log;
     private final long readyMillis;
+    private volatile double lastCpu;
 
     private DaemonUnderTest(Process process, int port, Path log, long readyMillis) {
         this.process = process;
@@ -84,12 +85,20 @@ final class DaemonUnderTest implements AutoCloseable {
         return port;
     }
 
-    /** User + system CPU seconds of the daemon process so far. */
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** User + system CPU seconds of the daemon process so far (its last reading once it exited). */
     double cpuSeconds() throws IOException {
+        if (!process.isAlive()) {
+            return lastCpu;
+        }
         String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        lastCpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        return lastCpu;
     }
 
     /** Heap in use (MB) as the daemon's metrics report it, or NaN when they cannot be read. */

@@ -16,43 +16,10 @@ import io.tviewd.connectors.postgres.plan.KeyMapping;
  */
 public final class RefreshStatements {
 
-    /**
-     * First half of the tview-level advisory lock (ASCII "tvie"); the second half is {@link #lockId(Tview)}.
-     *
-     * <p>The lock protocol, shared by the daemon and the generated triggers: a refresh of some keys takes the tview
-     * lock in share mode and one exclusive lock per key ({@code (lockId, hashtext(key))}, in hash order); a refresh
-     * of the whole tview (or of more than {@link #MAX_KEY_LOCKS} keys) takes the tview lock exclusively. Locks are
-     * transaction-scoped and taken before the statement that computes the rows, so each refresh of a key computes
-     * from a snapshot that includes every earlier refresh of it: none overwrites a newer document with an older one,
-     * while refreshes of different keys never wait for each other.
-     */
-    public static final int TVIEW_LOCK_CLASS = 0x74766965;
-
-    /** Above this many keys a refresh locks the whole tview (each advisory lock takes a slot in the shared lock table). */
-    public static final int MAX_KEY_LOCKS = 256;
+    /** Advisory lock key taken by every refresh transaction, daemon's and generated triggers' alike (the int8 of "tviewd"). */
+    public static final long LOCK_KEY = 0x7476696577644cL;
 
     private RefreshStatements() {
-    }
-
-    /** The tview's half of its advisory locks: a hash of its qualified name, stable across processes and restarts. */
-    public static int lockId(Tview t) {
-        return t.table().toString().hashCode();
-    }
-
-    /** Takes the whole tview's lock exclusively (full refreshes); returns one row. */
-    public static String lockTview(Tview t) {
-        return "SELECT pg_advisory_xact_lock(" + TVIEW_LOCK_CLASS + ", " + lockId(t) + ")";
-    }
-
-    /**
-     * Takes the tview's lock in share mode and one exclusive lock per distinct key of {@code keysParam} (a {@code text[]}),
-     * in hash order; keys are normalised through the key type so that every spelling of a key takes the same lock.
-     * Returns one row (the number of locks).
-     */
-    public static String lockKeys(Tview t, String keysParam) {
-        return "SELECT count(*) FROM (SELECT pg_advisory_xact_lock_shared(" + TVIEW_LOCK_CLASS + ", " + lockId(t) + ") UNION ALL "
-                + "SELECT pg_advisory_xact_lock(" + lockId(t) + ", h) FROM (SELECT DISTINCT hashtext(CAST(k AS " + t.keyType()
-                + ")::text) AS h FROM unnest(CAST(" + keysParam + " AS text[])) AS k ORDER BY 1) s) l";
     }
 
     /** Prefix of the logical decoding messages that carry refresh events. */

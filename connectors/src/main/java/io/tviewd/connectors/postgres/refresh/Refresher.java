@@ -60,6 +60,9 @@ public final class Refresher implements AutoCloseable {
         Connection c = connection();
         List<RefreshResult> results = new ArrayList<>(requests.size());
         try {
+            // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
+            // computes from a snapshot that includes their commits instead of overwriting them.
+            statement(c, "lock", "SELECT pg_advisory_xact_lock(" + RefreshStatements.LOCK_KEY + ")").execute();
             awaitVisible(c, sourceXids);
             for (RefreshRequest r : requests) {
                 long start = System.nanoTime();
@@ -126,7 +129,6 @@ public final class Refresher implements AutoCloseable {
     private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
         Tview t = r.tview();
         if (r.full()) {
-            lock(c, t, null);
             PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config)));
             if (config.emitEvents()) {
                 ps.setString(1, r.cause().json());
@@ -153,7 +155,6 @@ public final class Refresher implements AutoCloseable {
         long written = 0;
         long deleted = 0;
         if (!keys.isEmpty()) {
-            lock(c, t, keys);
             PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config)));
             if (config.emitEvents()) {
                 ps.setString(3, r.cause().json());
@@ -171,22 +172,6 @@ public final class Refresher implements AutoCloseable {
             }
         }
         return new RefreshResult(t, false, keys.size(), written, deleted, found - written, System.nanoTime() - start, null);
-    }
-
-    /**
-     * Takes the tview's advisory locks before its refresh statement (see {@link RefreshStatements#TVIEW_LOCK_CLASS}):
-     * per key for up to {@link RefreshStatements#MAX_KEY_LOCKS} keys, else (and for a full refresh, {@code keys} null)
-     * the whole tview. The refresh statement that follows takes a new snapshot, which includes every trigger-mode
-     * writer or other refresh that held one of these locks.
-     */
-    private void lock(Connection c, Tview t, Set<String> keys) throws SQLException {
-        if (keys == null || keys.size() > RefreshStatements.MAX_KEY_LOCKS) {
-            statement(c, "lock-all:" + t.table(), RefreshStatements.lockTview(t)).execute();
-            return;
-        }
-        PreparedStatement ps = statement(c, "lock-keys:" + t.table(), RefreshStatements.lockKeys(t, "?"));
-        ps.setArray(1, textArray(c, keys));
-        ps.execute();
     }
 
     private static long[] counts(PreparedStatement ps) throws SQLException {

@@ -23,13 +23,10 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
  * evaluated on statement-level transition tables, refresh the affected tview rows in the writer's
  * transaction. Pure SQL generation.
  *
- * <p>Concurrency: the refresh function takes the advisory locks of {@link RefreshStatements#TVIEW_LOCK_CLASS} — one
- * per key it refreshes (the tview lock in share mode beside them), or the tview lock exclusively for a full
- * refresh — before the statement that computes the rows. Two writers that touch the same key are ordered, and the
- * second computes from a snapshot that includes the first's commit (READ COMMITTED writers), so neither overwrites
- * the other's change; writers on different keys do not wait for each other. Keys are locked in hash order within a
- * statement; a transaction whose statements lock overlapping keys in opposite orders can deadlock like any
- * application taking row locks, and PostgreSQL then aborts one of them.
+ * <p>Concurrency: every trigger first takes one transaction-scoped advisory lock ({@link RefreshStatements#LOCK_KEY}), so
+ * trigger refreshes run one transaction at a time and each computes from a snapshot that includes the
+ * previous one's commit (READ COMMITTED writers); otherwise two writers could each upsert a document
+ * computed without the other's change. Writers in trigger mode pay for freshness with this serialization.
  *
  * <p>Objects, all predictably named:
  * <ul>
@@ -48,6 +45,8 @@ public final class TriggerStatements {
     private static final String PINNED = " SET search_path = pg_catalog SET \"TimeZone\" = 'UTC' SET \"DateStyle\" = 'ISO, YMD'"
             + " SET \"IntervalStyle\" = 'postgres' SET extra_float_digits = 1 SET bytea_output = 'hex'";
 
+
+    private static final String LOCK = "  PERFORM pg_advisory_xact_lock(" + RefreshStatements.LOCK_KEY + ");\n";
 
     /** Event context of trigger refreshes: the writing table and the writer's own transaction. */
     private static final String CONTEXT = "json_build_object('m', 'trigger', 's', json_build_array(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME), "
@@ -84,11 +83,7 @@ public final class TriggerStatements {
         // the signature before events existed; its callers are all replaced below in the same transaction
         out.add("DROP FUNCTION IF EXISTS " + fn + "(text[])");
         out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[], ctx text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED
-                + " AS $tviewd$\nBEGIN\n  IF keys IS NULL OR cardinality(keys) > " + RefreshStatements.MAX_KEY_LOCKS + " THEN\n"
-                + "    PERFORM " + RefreshStatements.lockTview(t).substring("SELECT ".length()) + ";\n"
-                + "  ELSE\n    PERFORM * FROM (" + RefreshStatements.lockKeys(t, "keys") + ") l;\n  END IF;\n"
-                // a new statement, so a new snapshot: it sees every commit of the key's previous refresh
-                + "  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
+                + " AS $tviewd$\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
                 + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys" + (events ? ", ctx" : "") + ";\n  END IF;\nEND\n$tviewd$");
         for (Map.Entry<TableName, List<KeyMapping>> e : plan.mappings().entrySet()) {
             TableName table = e.getKey();
@@ -106,7 +101,7 @@ public final class TriggerStatements {
                                 + e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "))
                                 + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
                 out.add("CREATE OR REPLACE FUNCTION " + tfn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                        + " SET search_path = pg_catalog AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + body + "  RETURN NULL;\nEND\n$tviewd$");
+                        + " SET search_path = pg_catalog AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + LOCK + body + "  RETURN NULL;\nEND\n$tviewd$");
                 String referencing = switch (ev) {
                     case "ins" -> "REFERENCING NEW TABLE AS new_rows";
                     case "del" -> "REFERENCING OLD TABLE AS old_rows";
@@ -119,7 +114,7 @@ public final class TriggerStatements {
             }
             String truncFn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__trunc"));
             out.add("CREATE OR REPLACE FUNCTION " + truncFn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                    + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
+                    + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
             String trg = quote(triggerName(t, order, "trunc"));
             out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
             out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");
