@@ -41,6 +41,8 @@ import io.tviewd.connectors.postgres.state.StateSchema;
 public final class DebeziumChangeSource implements ChangeSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumChangeSource.class);
+    /** Bound of Debezium's queue in bytes (besides {@code cdc.max-queue-size} records). */
+    static final long MAX_QUEUE_BYTES = 64L * 1024 * 1024;
     private static final TableName HEARTBEAT_TABLE = TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA);
 
     private final DatabaseConfig database;
@@ -216,6 +218,9 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty("heartbeat.action.query", StateSchema.HEARTBEAT_QUERY);
         p.setProperty("max.batch.size", Integer.toString(cdc.maxBatchSize()));
         p.setProperty("max.queue.size", Integer.toString(cdc.maxQueueSize()));
+        // records of refresh-event messages carry up to 500 whole documents: bound the queue in bytes too, or a
+        // backlog of them fills the heap (a 512 MB daemon died so in the benchmark)
+        p.setProperty("max.queue.size.in.bytes", Long.toString(MAX_QUEUE_BYTES));
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("skipped.operations", "none");
         p.setProperty("tombstones.on.delete", "false");
