@@ -315,11 +315,7 @@ public final class Benchmark {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(options.logDir().resolve("cli-" + System.currentTimeMillis() + ".log").toFile());
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("TVIEWD_"));
-        env.put("TVIEWD_DATABASE_URL", db.url());
-        env.put("TVIEWD_DATABASE_USER", db.user());
-        env.put("TVIEWD_DATABASE_PASSWORD", db.password().reveal());
+        DaemonUnderTest.environment(pb, db);
         Process p = pb.start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();

@@ -49,11 +49,7 @@ final class DaemonUnderTest implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseG1GC", "-jar", jar.toString(), "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("TVIEWD_"));
-        env.put("TVIEWD_DATABASE_URL", db.url());
-        env.put("TVIEWD_DATABASE_USER", db.user());
-        env.put("TVIEWD_DATABASE_PASSWORD", db.password().reveal());
+        Map<String, String> env = environment(pb, db);
         env.put("TVIEWD_HTTP_PORT", Integer.toString(port));
         env.put("TVIEWD_LOG_LEVEL", "WARN");
         env.putAll(settings);
@@ -74,6 +70,16 @@ final class DaemonUnderTest implements AutoCloseable {
             Thread.sleep(20);
         }
         return new DaemonUnderTest(p, port, log, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** The child's environment: only the benchmark's database among the {@code TVIEWD_*} variables. */
+    static Map<String, String> environment(ProcessBuilder pb, DatabaseConfig db) {
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("TVIEWD_"));
+        env.put("TVIEWD_DATABASE_URL", db.url());
+        env.put("TVIEWD_DATABASE_USER", db.user());
+        env.put("TVIEWD_DATABASE_PASSWORD", db.password().reveal());
+        return env;
     }
 
     /** From process start to the first 200 of {@code /health/ready}. */

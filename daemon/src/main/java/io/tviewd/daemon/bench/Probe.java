@@ -40,7 +40,6 @@ final class Probe implements AutoCloseable {
         write.executeUpdate();
         long t0 = System.nanoTime();
         long giveUp = t0 + timeout.toNanos();
-        read.setFetchSize(0);
         while (true) {
             try (ResultSet rs = read.executeQuery()) {
                 if (rs.next() && title.equals(rs.getString(1))) {
