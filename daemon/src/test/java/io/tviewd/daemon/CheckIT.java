@@ -28,7 +28,7 @@ class CheckIT {
         try (Connection c = session(db); InputStream schema = CheckIT.class.getResourceAsStream("/propagation/schema.sql")) {
             exec(c, new String(schema.readAllBytes(), StandardCharsets.UTF_8));
             exec(c, """
-                    DROP INDEX tb_comment_fk_post_idx;
+                    DROP INDEX tb_comment_fk_user_idx;
                     CREATE TABLE tb_box (pk_box bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                                          id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), label text NOT NULL);
                     CREATE TABLE tb_box_item (pk_box_item bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -54,7 +54,9 @@ class CheckIT {
                 .contains("OK    tview public.ta_tag: key pk_tag (bigint), source public.va_tag")
                 .contains("INFO      multi-hop: keys = SELECT DISTINCT t2.\"id\"::text FROM \"public\".\"tb_post_tag\" t1 JOIN \"public\".\"tb_post\" t2")
                 .contains("INFO      child: keys = SELECT DISTINCT t1.\"id\"::text FROM \"public\".\"tb_post\" t1 WHERE t1.\"pk_post\" = ANY($fk_post::bigint[])")
-                .contains("WARN      missing index for lookups: CREATE INDEX CONCURRENTLY ON \"public\".\"tb_comment\" (\"fk_post\");")
+                .contains("INFO    use public.tb_user AS cu (in v_post › scalar subquery): multi-hop tb_user.pk_user → tb_comment.fk_user"
+                        + " / fk_post → tb_post.pk_post → key id")
+                .contains("WARN      missing index for lookups: CREATE INDEX CONCURRENTLY ON \"public\".\"tb_comment\" (\"fk_user\");")
                 .contains("FAIL  tview public.tv_box refused: Tview public.tv_box: mapping root reads public.tb_box.id from the old row image, "
                         + "but public.tb_box has REPLICA IDENTITY DEFAULT, so deletes and moves to another parent would be missed: "
                         + "run ALTER TABLE \"public\".\"tb_box\" REPLICA IDENTITY FULL;")

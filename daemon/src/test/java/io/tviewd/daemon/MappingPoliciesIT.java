@@ -19,7 +19,10 @@ import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.TestDatabase;
 import io.tviewd.daemon.support.Tviews;
 
-/** Base tables without a foreign-key path: refused by default, explicit mappings, full_refresh and warn policies. */
+/**
+ * A table use no equality ties to the key (the site row picked by a constant): refused by default naming the use,
+ * explicit mappings, full_refresh and warn policies. A text join without a foreign key is mapped from the query tree.
+ */
 class MappingPoliciesIT {
 
     private static final String SCHEMA = """
@@ -28,7 +31,7 @@ class MappingPoliciesIT {
             CREATE TABLE tb_item (pk_item bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                                   id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), title text NOT NULL, category text NOT NULL);
             CREATE INDEX ON tb_item (category);
-            -- joined on a text column, no foreign key: no mapping can be derived
+            -- joined on a text column, no foreign key: mapped through the equality l.category = i.category
             CREATE TABLE tb_category_label (category text PRIMARY KEY, label text NOT NULL);
             ALTER TABLE tb_site REPLICA IDENTITY FULL;
             ALTER TABLE tb_item REPLICA IDENTITY FULL;
@@ -55,9 +58,12 @@ class MappingPoliciesIT {
         try (Daemon daemon = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "policy_error"))) {
             org.assertj.core.api.Assertions.assertThatThrownBy(daemon::start).hasMessageContaining("No tviews to maintain");
             assertThat(daemon.refused().get("public.tv_item"))
-                    .contains("no key mapping can be derived for base table public.tb_category_label")
-                    .contains("mappings: [{table: public.tb_category_label, column: <column>, sql:")
-                    .contains("unmapped: full_refresh");
+                    .contains("Tview public.tv_item cannot be kept fresh: public.tb_site AS s (in v_item › scalar subquery): "
+                            + "no equality condition ties it to another table's row")
+                    .contains("[(SELECT s.name FROM tb_site s WHERE s.pk_site = 1)]")
+                    .contains("mappings: [{table: public.tb_site, column: <column>, sql:")
+                    .contains("unmapped: full_refresh")
+                    .doesNotContain("tb_category_label");
         }
     }
 
@@ -97,7 +103,7 @@ class MappingPoliciesIT {
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "policy_warn",
                 "TVIEWD_REFRESH_UNMAPPED_POLICY", "warn")); Connection c = session(db)) {
             assertThat(daemon.pipeline().status().get("tv_item").toJson().getJsonArray("warnings").encode())
-                    .contains("changes to base table public.tb_site are ignored (unmapped: warn)");
+                    .contains("changes to public.tb_site AS s (in v_item › scalar subquery) are ignored (unmapped: warn)");
             exec(c, "UPDATE tb_item SET title = 'seen' WHERE pk_item = 1");
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     "seen".equals(text(c, "SELECT t.data->>'title' FROM tv_item t JOIN tb_item i USING (id) WHERE i.pk_item = 1")));

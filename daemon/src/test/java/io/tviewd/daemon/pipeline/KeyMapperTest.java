@@ -143,7 +143,7 @@ class KeyMapperTest {
     }
 
     private static final RefreshPlan READS_NAME = new RefreshPlan(TV_POST, Map.of(TB_USER, List.of(PARENT)), Set.of(), List.of(),
-            Map.of(TB_USER, Set.of("pk_user", "name")));
+            Map.of(TB_USER, Set.of("pk_user", "name")), List.of());
 
     @Test
     void update_ofColumnsTheViewDoesNotRead_mapsToNothing_andIsCounted() {

@@ -26,6 +26,7 @@ public final class TviewCatalog {
 
     private final Connection connection;
     private final Map<TableName, ViewClosure> closures = new LinkedHashMap<>();
+    private final Map<TableName, TableName> sources = new LinkedHashMap<>();
 
     public TviewCatalog(Connection connection) {
         this.connection = connection;
@@ -80,7 +81,24 @@ public final class TviewCatalog {
                 refused.put(e.getKey().toString(), ex.getMessage());
             }
         }
+        this.sources.clear();
+        this.sources.putAll(sources);
         return new Discovery(found, refused);
+    }
+
+    /** The view's definition as {@code pg_get_viewdef} prints it. */
+    public String viewDefinition(TableName view) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_get_viewdef(CAST(? AS regclass), true)")) {
+            ps.setString(1, view.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+
+    /** Every tview candidate of the last {@link #discover} (refused ones included), with its source view. */
+    public Map<TableName, TableName> tviewSources() {
+        return Map.copyOf(sources);
     }
 
     private Tview read(TableName table, TableName view, Optional<String> declaredKey, Map<TableName, TableName> tviewSources)

@@ -159,6 +159,9 @@ public final class Preflight {
             for (String w : p.warnings()) {
                 add(Level.WARN, "  " + w);
             }
+            for (String use : p.lineage()) {
+                add(use.contains(": NOT COVERED: ") ? Level.WARN : Level.INFO, "  use " + use);
+            }
             for (BaseTable b : t.baseTables()) {
                 List<KeyMapping> ms = p.mappingsFor(b.name());
                 add(p.unmapped().contains(b.name()) ? Level.WARN : Level.INFO, "  " + b.name() + " (replica identity "

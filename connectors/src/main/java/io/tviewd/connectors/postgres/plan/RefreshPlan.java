@@ -15,20 +15,22 @@ import io.tviewd.connectors.postgres.catalog.Tview;
  * @param readColumns per base table, the columns whose change can alter the tview (read by a view of the closure, or
  *        a mapping's column); an UPDATE that changes none of them maps to nothing. Only for tables whose old images
  *        carry every column (REPLICA IDENTITY FULL) and whose reads are all known; absent means any column counts
+ * @param lineage per use of a base table in the view, the mapping that covers it or why none does ({@code check} prints it)
  */
 public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
-                          List<String> warnings, Map<TableName, Set<String>> readColumns) {
+                          List<String> warnings, Map<TableName, Set<String>> readColumns, List<String> lineage) {
 
     public RefreshPlan {
         mappings = Map.copyOf(mappings);
         unmapped = Set.copyOf(unmapped);
         warnings = List.copyOf(warnings);
         readColumns = Map.copyOf(readColumns);
+        lineage = List.copyOf(lineage);
     }
 
     /** A plan where every column of every base table counts as read. */
     public RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped, List<String> warnings) {
-        this(tview, mappings, unmapped, warnings, Map.of());
+        this(tview, mappings, unmapped, warnings, Map.of(), List.of());
     }
 
     public List<KeyMapping> mappingsFor(TableName table) {

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import io.tviewd.config.MappingDeclaration;
@@ -23,46 +22,40 @@ import io.tviewd.connectors.postgres.catalog.TviewCatalog.CatalogException;
 import io.tviewd.connectors.postgres.catalog.ViewClosure;
 
 /**
- * Derives each tview's {@link RefreshPlan} from the catalog: for every base table its source view
- * reads, how a changed row maps to tview keys.
+ * Derives each tview's {@link RefreshPlan} from its source view's query tree ({@link Lineage}): for every use of
+ * every base table, how a changed row maps to tview keys.
  *
  * <ul>
- *   <li>root table: the key itself ({@code root}) and lineage columns of the tview ({@code lineage});</li>
- *   <li>every simple path of single-column foreign keys (up to {@value #MAX_HOPS} hops) from the table
- *       to the root, through base tables of the view, using only foreign-key columns the views
- *       reference ({@code child}, {@code parent}, {@code multi-hop} — junction tables included);</li>
+ *   <li>the key's own table: the key itself ({@code root}) and lineage columns of the tview ({@code lineage});</li>
+ *   <li>every other use: the equality chain that ties it to the key's row ({@code parent}, {@code child},
+ *       {@code sibling}, {@code multi-hop}), whatever the columns (foreign key or not, self-joins, the same table
+ *       in several roles, correlated subqueries, each branch of a UNION);</li>
  *   <li>mappings declared in config ({@code explicit}) replace derived ones for their table;</li>
- *   <li>a table left without mapping gets the tview's unmapped policy: refuse, full refresh, or warn.</li>
+ *   <li>a use no chain proves covered gets the tview's unmapped policy: refuse naming the use (default), full
+ *       refresh, or warn. Functions that may read tables or depend on time, materialized views and foreign tables
+ *       are refused unless the policy is {@code warn}: no table change would tell when they move on.</li>
  * </ul>
- * Every path is kept, not only the shortest: refreshing a key too many is harmless, missing one is not.
  */
 public final class RefreshPlanner {
-
-    static final int MAX_HOPS = 4;
-
-    private record Edge(TableName from, String fromColumn, TableName to, String toColumn, String type) {
-    }
-
-    private record Step(Edge edge, TableName next, String ownColumn, String nextColumn) {
-    }
 
     private final TviewCatalog catalog;
     private final RefreshConfig config;
     private final Map<TableName, TviewDeclaration> declarations = new LinkedHashMap<>();
     private final String defaultSchema;
-    private List<Edge> edges;
+    private final QueryCatalog queries;
 
     public RefreshPlanner(TviewCatalog catalog, RefreshConfig config, List<TviewDeclaration> declared, String defaultSchema) {
         this.catalog = catalog;
         this.config = config;
         this.defaultSchema = defaultSchema;
+        this.queries = new QueryCatalog(catalog.connection());
         declared.forEach(d -> declarations.put(TableName.parse(d.table(), defaultSchema), d));
     }
 
     /**
-     * @throws CatalogException when the tview must be refused: an unmapped table under policy
-     *         {@code error}, a bad explicit mapping, or a replica identity that loses old images
-     *         while {@code refresh.replica-identity} is {@code enforce}
+     * @throws CatalogException when the tview must be refused: a use no chain covers under policy {@code error}, a
+     *         bad explicit mapping, or a replica identity that loses old images while {@code refresh.replica-identity}
+     *         is {@code enforce}
      */
     public RefreshPlan plan(Tview t) throws SQLException {
         TviewDeclaration decl = declarations.get(t.table());
@@ -77,52 +70,133 @@ public final class RefreshPlanner {
                 mappings.computeIfAbsent(e.baseTable(), k -> new ArrayList<>()).add(e);
             }
         }
-        Optional<BaseTable> rootTable = catalog.root(t);
-        if (rootTable.isPresent()) {
-            BaseTable root = rootTable.get();
-            if (!explicitTables.contains(root.name())) {
-                mappings.computeIfAbsent(root.name(), k -> new ArrayList<>()).addAll(rootMappings(t, root));
-                if (root.hasColumn(t.keyColumn()) && closure.references().getOrDefault(root.name(), 0) > 1) {
-                    // the views read the root table more than once, so a root row can reach other root rows:
-                    // a user's name embedded, through tv_post, in the documents of the users whose posts they
-                    // commented on (tb_user ← tb_comment → tb_post → tb_user), or followers through a junction
-                    mappings.get(root.name()).addAll(paths(root.name(), root.name(), t.keyColumn(), closure));
+        Lineage.Result lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), catalog.tviewSources());
+        Map<TableName, BaseTable> bases = new LinkedHashMap<>();
+        t.baseTables().forEach(b -> bases.put(b.name(), b));
+        List<String> report = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Lineage.Root r : lineage.roots()) {
+            BaseTable root = bases.get(r.use().table());
+            if (root == null || explicitTables.contains(root.name())) {
+                continue;
+            }
+            for (KeyMapping m : rootMappings(t, root, r.column())) {
+                if (seen.add(m.toString())) {
+                    mappings.computeIfAbsent(root.name(), k -> new ArrayList<>()).add(m);
                 }
             }
-            if (root.hasColumn(t.keyColumn())) {
-                for (BaseTable b : t.baseTables()) {
-                    if (!b.name().equals(root.name()) && !explicitTables.contains(b.name())) {
-                        List<KeyMapping> paths = paths(b.name(), root.name(), t.keyColumn(), closure);
-                        if (!paths.isEmpty()) {
-                            mappings.computeIfAbsent(b.name(), k -> new ArrayList<>()).addAll(paths);
-                        }
+            report.add(r.use().describe() + ": the key " + t.keyColumn() + " is its column " + r.column());
+        }
+        for (Map.Entry<Lineage.Use, List<Lineage.Chain>> e : lineage.chains().entrySet()) {
+            TableName table = e.getKey().table();
+            if (explicitTables.contains(table)) {
+                report.add(e.getKey().describe() + ": explicit mapping");
+                continue;
+            }
+            for (Lineage.Chain c : e.getValue()) {
+                KeyMapping.Path p = toPath(c, bases);
+                if (seen.add(p.toString())) {
+                    mappings.computeIfAbsent(table, k -> new ArrayList<>()).add(p);
+                }
+                report.add(e.getKey().describe() + ": " + p.kind() + " " + p.describe() + " → key " + c.root().column());
+            }
+        }
+        UnmappedPolicy policy = decl != null && decl.unmapped().isPresent() ? decl.unmapped().get() : config.unmappedPolicy();
+        Set<TableName> unmapped = new LinkedHashSet<>();
+        List<String> refusals = new ArrayList<>();
+        Set<TableName> refusedTables = new LinkedHashSet<>();
+        for (Lineage.Problem pr : lineage.problems()) {
+            if (pr.use() != null && explicitTables.contains(pr.use().table())) {
+                continue;
+            }
+            String where = pr.use() != null ? pr.use().describe() : pr.what();
+            report.add(where + ": NOT COVERED: " + pr.reason());
+            if (pr.use() == null) {
+                if (policy == UnmappedPolicy.WARN) {
+                    warnings.add(where + " is not covered (unmapped: warn): " + pr.reason() + "; the tview can go stale");
+                } else {
+                    refusals.add(pr.reason());
+                }
+                continue;
+            }
+            TableName table = pr.use().table();
+            switch (policy) {
+                case ERROR -> {
+                    refusals.add(pr.use().describe() + ": " + pr.reason() + fragment(pr.use()));
+                    refusedTables.add(table);
+                }
+                case FULL_REFRESH -> mappings.put(table, List.of(new KeyMapping.FullRefresh(table)));
+                case WARN -> {
+                    unmapped.add(table);
+                    warnings.add("changes to " + pr.use().describe() + " are ignored (unmapped: warn): " + pr.reason());
+                }
+            }
+        }
+        for (BaseTable b : t.baseTables()) {
+            boolean used = lineage.uses().stream().anyMatch(u -> u.table().equals(b.name()));
+            if (!used && !explicitTables.contains(b.name())) {
+                String reason = b.name() + " is read by the view in a way its query tree does not show as a table use";
+                switch (policy) {
+                    case ERROR -> {
+                        refusals.add(reason);
+                        refusedTables.add(b.name());
+                    }
+                    case FULL_REFRESH -> mappings.put(b.name(), List.of(new KeyMapping.FullRefresh(b.name())));
+                    case WARN -> {
+                        unmapped.add(b.name());
+                        warnings.add(reason + " (unmapped: warn): changes to it are ignored");
                     }
                 }
             }
         }
+        if (!refusals.isEmpty()) {
+            String table = refusedTables.isEmpty() ? "<table>" : refusedTables.iterator().next().toString();
+            throw new CatalogException("Tview " + t.table() + " cannot be kept fresh: " + String.join("; ", refusals)
+                    + ". Declare a mapping under `tviews` ({table: " + t.table() + ", mappings: [{table: " + table
+                    + ", column: <column>, sql: \"SELECT <tview key> FROM ... WHERE ... = ANY(:values)\"}]}), or set `unmapped:"
+                    + " full_refresh` (a change to such a table refreshes the whole tview) or `unmapped: warn` for it");
+        }
         mappings.values().removeIf(List::isEmpty);
-        UnmappedPolicy policy = decl != null && decl.unmapped().isPresent() ? decl.unmapped().get() : config.unmappedPolicy();
-        Set<TableName> unmapped = new LinkedHashSet<>();
-        for (BaseTable b : t.baseTables()) {
-            if (mappings.containsKey(b.name())) {
-                continue;
-            }
-            switch (policy) {
-                case ERROR -> throw new CatalogException("Tview " + t.table() + ": no key mapping can be derived for base table "
-                        + b.name() + " (no single-column foreign-key path to the root table "
-                        + rootTable.map(r -> r.name().toString()).orElse("(none: no base table holds key " + t.keyColumn() + ")")
-                        + " that the view uses): declare one under `tviews` as {table: " + t.table()
-                        + ", mappings: [{table: " + b.name() + ", column: <column>, sql: \"SELECT <tview key> FROM ... WHERE ... = ANY(:values)\"}]}"
-                        + " or set `unmapped: full_refresh` (or `warn`) for it");
-                case FULL_REFRESH -> mappings.put(b.name(), List.of(new KeyMapping.FullRefresh(b.name())));
-                case WARN -> {
-                    unmapped.add(b.name());
-                    warnings.add("changes to base table " + b.name() + " are ignored (unmapped: warn): the tview can go stale for them");
-                }
+        for (Map.Entry<TableName, List<KeyMapping>> e : mappings.entrySet()) {
+            if (e.getValue().stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh)) {
+                e.setValue(List.of(new KeyMapping.FullRefresh(e.getKey())));
             }
         }
         checkReplicaIdentity(t, mappings, warnings);
-        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings));
+        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report);
+    }
+
+    /** The view text around a use, so an operator sees which part of the view is meant. */
+    private String fragment(Lineage.Use u) {
+        try {
+            String def = catalog.viewDefinition(u.view());
+            return ViewText.around(def, u.table().name(), u.alias()).map(f -> " [" + f + "]").orElse("");
+        } catch (SQLException e) {
+            return "";
+        }
+    }
+
+    private KeyMapping.Path toPath(Lineage.Chain c, Map<TableName, BaseTable> bases) {
+        List<Lineage.Link> links = c.links();
+        List<KeyMapping.Hop> hops = new ArrayList<>();
+        for (int i = 0; i < links.size(); i++) {
+            Lineage.Link l = links.get(i);
+            String exit = i + 1 < links.size() ? links.get(i + 1).fromColumn() : null;
+            hops.add(new KeyMapping.Hop(l.to().table(), l.toColumn(), exit));
+        }
+        Lineage.Link first = links.get(0);
+        TableName table = c.use().table();
+        String type = queries.columnType(table, first.fromColumn());
+        String kind;
+        if (links.size() > 1) {
+            kind = "multi-hop";
+        } else if (table.equals(c.root().use().table())) {
+            kind = "sibling";
+        } else {
+            BaseTable b = bases.get(table);
+            kind = b != null && b.primaryKey().equals(List.of(first.fromColumn())) ? "parent" : "child";
+        }
+        return new KeyMapping.Path(table, first.fromColumn(), type, hops, c.root().column(), kind);
     }
 
     /**
@@ -150,13 +224,11 @@ public final class RefreshPlanner {
         return out;
     }
 
-    private static List<KeyMapping> rootMappings(Tview t, BaseTable root) {
+    private static List<KeyMapping> rootMappings(Tview t, BaseTable root, String keyColumn) {
         List<KeyMapping> out = new ArrayList<>();
-        if (root.hasColumn(t.keyColumn())) {
-            out.add(new KeyMapping.Direct(root.name(), t.keyColumn()));
-        }
+        out.add(new KeyMapping.Direct(root.name(), keyColumn));
         for (String pk : root.primaryKey()) {
-            if (!pk.equals(t.keyColumn()) && t.columns().contains(pk)) {
+            if (!pk.equals(keyColumn) && t.columns().contains(pk)) {
                 out.add(new KeyMapping.Lineage(root.name(), pk, pk, t.columnTypes().get(pk)));
             }
         }
@@ -173,71 +245,6 @@ public final class RefreshPlanner {
                     + "', which " + table + " does not have");
         }
         return new KeyMapping.Explicit(table, m.column(), columnType(table, m.column()), m.sql());
-    }
-
-    /** Every simple foreign-key path from {@code from} to {@code root} through the closure's used edges. */
-    private List<KeyMapping> paths(TableName from, TableName root, String rootKey, ViewClosure closure) throws SQLException {
-        List<KeyMapping> out = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
-        search(from, root, rootKey, closure, new ArrayList<>(), new LinkedHashSet<>(List.of(from)), out, seen);
-        return out;
-    }
-
-    private void search(TableName at, TableName root, String rootKey, ViewClosure closure, List<Step> path,
-                        Set<TableName> visited, List<KeyMapping> out, Set<String> seen) throws SQLException {
-        if (path.size() == MAX_HOPS) {
-            return;
-        }
-        for (Edge e : edges()) {
-            if (!used(e, closure)) {
-                continue;
-            }
-            Step step;
-            if (e.from().equals(at)) {
-                step = new Step(e, e.to(), e.fromColumn(), e.toColumn());
-            } else if (e.to().equals(at)) {
-                step = new Step(e, e.from(), e.toColumn(), e.fromColumn());
-            } else {
-                continue;
-            }
-            if (!path.isEmpty() && path.get(path.size() - 1).edge().equals(e)) {
-                continue; // straight back over the same foreign key: leads where it came from
-            }
-            if (visited.contains(step.next()) && !step.next().equals(root)) {
-                continue;
-            }
-            path.add(step);
-            if (step.next().equals(root)) {
-                KeyMapping.Path p = toPath(path, rootKey);
-                if (seen.add(p.toString())) {
-                    out.add(p);
-                }
-            } else {
-                visited.add(step.next());
-                search(step.next(), root, rootKey, closure, path, visited, out, seen);
-                visited.remove(step.next());
-            }
-            path.remove(path.size() - 1);
-        }
-    }
-
-    private static KeyMapping.Path toPath(List<Step> steps, String rootKey) {
-        List<KeyMapping.Hop> hops = new ArrayList<>();
-        for (int i = 0; i < steps.size(); i++) {
-            Step s = steps.get(i);
-            String exit = i + 1 < steps.size() ? steps.get(i + 1).ownColumn() : null;
-            hops.add(new KeyMapping.Hop(s.next(), s.nextColumn(), exit));
-        }
-        Step first = steps.get(0);
-        String kind = steps.size() > 1 ? "multi-hop" : first.edge().to().equals(first.next()) ? "child" : "parent";
-        return new KeyMapping.Path(first.edge().from().equals(first.next()) ? first.edge().to() : first.edge().from(),
-                first.ownColumn(), first.edge().type(), hops, rootKey, kind);
-    }
-
-    /** An edge counts when both tables are read by the views and the views reference its foreign-key column. */
-    private static boolean used(Edge e, ViewClosure closure) {
-        Set<String> fromCols = closure.referencedColumns().get(e.from());
-        return fromCols != null && closure.referencedColumns().containsKey(e.to()) && fromCols.contains(e.fromColumn());
     }
 
     private void checkReplicaIdentity(Tview t, Map<TableName, List<KeyMapping>> mappings, List<String> warnings) {
@@ -266,27 +273,6 @@ public final class RefreshPlanner {
                 break;
             }
         }
-    }
-
-    private List<Edge> edges() throws SQLException {
-        if (edges == null) {
-            String sql = "SELECT fn.nspname, f.relname, fa.attname, tn.nspname, tt.relname, ta.attname, "
-                    + "format_type(ta.atttypid, ta.atttypmod) FROM pg_constraint k "
-                    + "JOIN pg_class f ON f.oid = k.conrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace "
-                    + "JOIN pg_class tt ON tt.oid = k.confrelid JOIN pg_namespace tn ON tn.oid = tt.relnamespace "
-                    + "JOIN pg_attribute fa ON fa.attrelid = k.conrelid AND fa.attnum = k.conkey[1] "
-                    + "JOIN pg_attribute ta ON ta.attrelid = k.confrelid AND ta.attnum = k.confkey[1] "
-                    + "WHERE k.contype = 'f' AND array_length(k.conkey, 1) = 1 AND k.conrelid <> k.confrelid ORDER BY 1, 2, 3";
-            List<Edge> out = new ArrayList<>();
-            try (PreparedStatement ps = catalog.connection().prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Edge(new TableName(rs.getString(1), rs.getString(2)), rs.getString(3),
-                            new TableName(rs.getString(4), rs.getString(5)), rs.getString(6), rs.getString(7)));
-                }
-            }
-            edges = out;
-        }
-        return edges;
     }
 
     private String columnType(TableName table, String column) throws SQLException {
