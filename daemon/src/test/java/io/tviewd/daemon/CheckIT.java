@@ -58,7 +58,7 @@ class CheckIT {
                         + " / fk_post → tb_post.pk_post → key id")
                 .contains("WARN      missing index for lookups: CREATE INDEX CONCURRENTLY ON \"public\".\"tb_comment\" (\"fk_user\");")
                 .contains("FAIL  tview public.tv_box refused: Tview public.tv_box: mapping root reads public.tb_box.id from the old row image, "
-                        + "but public.tb_box has REPLICA IDENTITY DEFAULT, so deletes and moves to another parent would be missed: "
+                        + "but public.tb_box has REPLICA IDENTITY DEFAULT (old images carry only [pk_box]), so deletes and moves to another parent would be missed: "
                         + "run ALTER TABLE \"public\".\"tb_box\" REPLICA IDENTITY FULL;")
                 .contains("Something blocks CDC refresh");
 

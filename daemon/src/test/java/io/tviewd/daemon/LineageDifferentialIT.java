@@ -68,7 +68,7 @@ class LineageDifferentialIT {
                 SELECT g, 1 + g % 30, 'post ' || g, 'c' || (1 + g % 6), g FROM generate_series(1, 80) g;
             INSERT INTO tb_comment SELECT g, 1 + g % 80, 1 + (g * 7) % 30, 'comment ' || g, g FROM generate_series(1, 200) g;
             INSERT INTO tb_follow SELECT DISTINCT 1 + g % 30, 1 + (g * 11) % 30 FROM generate_series(1, 90) g WHERE g % 30 <> (g * 11) % 30;
-            INSERT INTO tb_photo SELECT g, 1 + g % 30, 'photo ' || g FROM generate_series(1, 40) g;
+            INSERT INTO tb_photo (pk_photo, fk_owner, caption) SELECT g, 1 + g % 30, 'photo ' || g FROM generate_series(1, 40) g;
             CREATE VIEW v_author_card AS SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_follow f WHERE f.fk_followee = u.pk_user) AS fans
                 FROM tb_user u;
             """;
@@ -284,6 +284,76 @@ class LineageDifferentialIT {
                 });
             }
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "deep nesting, seed 7");
+        }
+    }
+
+    /**
+     * A range-partitioned table (changes are published under the partitioned table's name), a table whose replica
+     * identity is a unique index (its old images carry those columns only), keys and join values of many types, and a
+     * table without any replica identity, which is refused: publishing it would fail its writers' updates.
+     */
+    @Test
+    void partitionsIdentityIndexesAndKeyTypes_mapExactly_andATableWithoutIdentityIsRefused() throws Exception {
+        DatabaseConfig db = TestDatabase.get().createDatabase("lineage_types");
+        try (Connection c = session(db)) {
+            exec(c, """
+                    CREATE TABLE tb_day (d date PRIMARY KEY, label text NOT NULL);
+                    CREATE TABLE tb_reading (pk bigint, taken date NOT NULL, at timestamptz NOT NULL, amount numeric(12,3) NOT NULL,
+                                             tag bytea NOT NULL, PRIMARY KEY (pk, taken)) PARTITION BY RANGE (taken);
+                    CREATE TABLE tb_reading_2026a PARTITION OF tb_reading FOR VALUES FROM ('2026-01-01') TO ('2026-07-01');
+                    CREATE TABLE tb_reading_2026b PARTITION OF tb_reading FOR VALUES FROM ('2026-07-01') TO ('2027-01-01');
+                    ALTER TABLE tb_reading REPLICA IDENTITY FULL;
+                    ALTER TABLE tb_reading_2026a REPLICA IDENTITY FULL; ALTER TABLE tb_reading_2026b REPLICA IDENTITY FULL;
+                    CREATE TABLE tb_note (pk bigint PRIMARY KEY, day date NOT NULL, body text NOT NULL);
+                    CREATE UNIQUE INDEX tb_note_ident ON tb_note (day, pk);
+                    ALTER TABLE tb_note REPLICA IDENTITY USING INDEX tb_note_ident;
+                    CREATE VIEW va_day AS SELECT d.d, d.label,
+                        (SELECT count(*) FROM tb_reading r WHERE r.taken = d.d) AS readings,
+                        (SELECT sum(r.amount) FROM tb_reading r WHERE r.taken = d.d) AS total,
+                        (SELECT max(r.at) FROM tb_reading r WHERE r.taken = d.d) AS last_at,
+                        (SELECT string_agg(encode(r.tag, 'hex'), ',' ORDER BY r.pk) FROM tb_reading r WHERE r.taken = d.d) AS tags,
+                        (SELECT count(*) FROM tb_note n WHERE n.day = d.d) AS notes
+                        FROM tb_day d;
+                    CREATE TABLE ta_day (d date PRIMARY KEY, label text, readings bigint, total numeric, last_at timestamptz,
+                                         tags text, notes bigint);
+                    CREATE TABLE tb_loose (code text NOT NULL, value text NOT NULL);
+                    CREATE VIEW v_loose AS SELECT d.d AS id, (SELECT min(l.value) FROM tb_loose l WHERE l.code = d.label) AS data FROM tb_day d;
+                    CREATE TABLE tv_loose (id date PRIMARY KEY, data text);
+                    INSERT INTO tb_day SELECT DATE '2026-01-01' + g, 'day ' || g FROM generate_series(0, 364) g;
+                    INSERT INTO tb_reading SELECT g, DATE '2026-01-01' + (g % 365), TIMESTAMPTZ '2026-01-01 00:00:00.123456+00' + g * INTERVAL '1 minute',
+                        g * 1.125, decode(lpad(to_hex(g), 6, '0'), 'hex') FROM generate_series(1, 2000) g;
+                    INSERT INTO tb_note SELECT g, DATE '2026-01-01' + (g % 365), 'note ' || g FROM generate_series(1, 500) g;
+                    """);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "lineage_types"));
+             Connection c = session(db)) {
+            assertThat(daemon.refused().get("public.tv_loose"))
+                    .contains("base table public.tb_loose has REPLICA IDENTITY DEFAULT and no primary key")
+                    .contains("every UPDATE and DELETE on it would fail for its writers");
+            assertThat(daemon.refused()).doesNotContainKey("public.ta_day");
+            // the leaves' changes arrive under the partitioned table's name, the one the view reads
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT string_agg(tablename, ',' ORDER BY tablename)"
+                    + " FROM pg_publication_tables WHERE pubname = 'tviewd' AND tablename LIKE 'tb_reading%'")).isEqualTo("tb_reading");
+            exec(c, "UPDATE tb_loose SET value = 'still writable'");
+            Random r = new Random(11);
+            for (int i = 0; i < 200; i++) {
+                String day = "DATE '2026-01-01' + " + r.nextInt(365);
+                exec(c, switch (r.nextInt(6)) {
+                    case 0 -> "INSERT INTO tb_reading VALUES (" + (5000 + i) + ", " + day + ", now(), " + r.nextInt(1000) + ".5, '\\x0a0b')";
+                    case 1 -> "UPDATE tb_reading SET amount = amount + 0.001, at = at + INTERVAL '1 microsecond' WHERE pk = " + (1 + r.nextInt(2000));
+                    // moves a row to another partition: a delete from one leaf and an insert into the other
+                    case 2 -> "UPDATE tb_reading SET taken = " + day + " WHERE pk = " + (1 + r.nextInt(2000));
+                    case 3 -> "DELETE FROM tb_reading WHERE pk = " + (1 + r.nextInt(2000));
+                    case 4 -> "UPDATE tb_note SET day = " + day + " WHERE pk = " + (1 + r.nextInt(500));
+                    default -> "DELETE FROM tb_note WHERE pk = " + (1 + r.nextInt(500));
+                });
+            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                try (Connection s = new PostgresSessions(db).open("test-compare")) {
+                    Tview day = Tviews.discover(db).stream().filter(t -> t.name().equals("ta_day")).findFirst().orElseThrow();
+                    return TviewComparison.compare(s, day, 5).none();
+                }
+            });
         }
     }
 

@@ -264,7 +264,24 @@ public final class TviewCatalog {
                 }
             }
         }
-        return new BaseTable(name, primaryKeyColumns(name), new ArrayList<>(columns(name, false).keySet()), identity);
+        List<String> index = new ArrayList<>();
+        if (identity == 'i') {
+            String ix = "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+                    + "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord) ON true "
+                    + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+                    + "WHERE n.nspname = ? AND c.relname = ? AND i.indisreplident ORDER BY k.ord";
+            try (PreparedStatement ps = connection.prepareStatement(ix)) {
+                ps.setString(1, name.schema());
+                ps.setString(2, name.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        index.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return new BaseTable(name, primaryKeyColumns(name), new ArrayList<>(columns(name, false).keySet()), identity, index);
     }
 
     /** A tview the catalog cannot support; the message says what to change. */

@@ -247,25 +247,37 @@ public final class RefreshPlanner {
         return new KeyMapping.Explicit(table, m.column(), columnType(table, m.column()), m.sql());
     }
 
+    /**
+     * Old images must carry every column a mapping reads from them (deletes and moves map through the old image): what
+     * the identity really carries — primary key, the {@code USING INDEX} columns, or all columns with FULL. A table no
+     * identity covers at all would make writers' UPDATE and DELETE fail once published: always refused.
+     */
     private void checkReplicaIdentity(Tview t, Map<TableName, List<KeyMapping>> mappings, List<String> warnings) {
         for (BaseTable b : t.baseTables()) {
+            if (b.breaksWritersWhenPublished()) {
+                throw new CatalogException("Tview " + t.table() + ": base table " + b.name() + " has REPLICA IDENTITY "
+                        + b.replicaIdentityName() + (b.primaryKey().isEmpty() ? " and no primary key" : "")
+                        + ": once it is published, every UPDATE and DELETE on it would fail for its writers. Run ALTER TABLE "
+                        + b.name().quoted() + " REPLICA IDENTITY FULL; (or add a primary key)");
+            }
             if (b.replicaIdentity() == 'f') {
                 continue;
             }
+            List<String> identity = b.identityColumns();
             List<KeyMapping> ms = mappings.getOrDefault(b.name(), List.of());
-            boolean rootKeyedByPk = ms.stream().anyMatch(m -> (m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)
-                    && b.primaryKey().contains(m.rowColumn()));
+            boolean rootKeyedByIdentity = ms.stream().anyMatch(m -> (m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)
+                    && identity.contains(m.rowColumn()));
             for (KeyMapping m : ms) {
-                if (m instanceof KeyMapping.FullRefresh || m.rowColumn() == null || b.primaryKey().contains(m.rowColumn())) {
+                if (m instanceof KeyMapping.FullRefresh || m.rowColumn() == null || identity.contains(m.rowColumn())) {
                     continue;
                 }
-                if (m instanceof KeyMapping.Direct && rootKeyedByPk) {
+                if (m instanceof KeyMapping.Direct && rootKeyedByIdentity) {
                     continue;
                 }
                 String problem = "Tview " + t.table() + ": mapping " + m.kind() + " reads " + b.name() + "." + m.rowColumn()
                         + " from the old row image, but " + b.name() + " has REPLICA IDENTITY " + b.replicaIdentityName()
-                        + ", so deletes and moves to another parent would be missed: run ALTER TABLE " + b.name().quoted()
-                        + " REPLICA IDENTITY FULL;";
+                        + " (old images carry only " + identity + "), so deletes and moves to another parent would be missed:"
+                        + " run ALTER TABLE " + b.name().quoted() + " REPLICA IDENTITY FULL;";
                 if (config.enforceReplicaIdentity()) {
                     throw new CatalogException(problem + " (or set refresh.replica-identity: warn to accept that)");
                 }

@@ -51,13 +51,21 @@ public final class ReplicationSetup {
                 exists = rs.next();
             }
         }
+        // partitioned tables publish their leaves' changes under the partitioned table's name, the one views read
+        boolean viaRoot = connection.getMetaData().getDatabaseMajorVersion() >= 13;
         try (Statement s = connection.createStatement()) {
             if (!exists) {
-                s.execute("CREATE PUBLICATION " + TableName.quote(name) + (list.isEmpty() ? "" : " FOR TABLE " + list));
+                s.execute("CREATE PUBLICATION " + TableName.quote(name) + (list.isEmpty() ? "" : " FOR TABLE " + list)
+                        + (viaRoot ? " WITH (publish_via_partition_root = true)" : ""));
                 return true;
             }
+            boolean changed = false;
+            if (viaRoot && !publishesViaRoot(name)) {
+                s.execute("ALTER PUBLICATION " + TableName.quote(name) + " SET (publish_via_partition_root = true)");
+                changed = true;
+            }
             if (publishedTables(name).equals(wanted)) {
-                return false;
+                return changed;
             }
             if (list.isEmpty()) {
                 for (String t : publishedTables(name)) {
@@ -68,6 +76,15 @@ public final class ReplicationSetup {
                 s.execute("ALTER PUBLICATION " + TableName.quote(name) + " SET TABLE " + list);
             }
             return true;
+        }
+    }
+
+    private boolean publishesViaRoot(String name) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
