@@ -73,6 +73,36 @@ class LineageDifferentialIT {
                 FROM tb_user u;
             """;
 
+    private static final String DEEP_SCHEMA = """
+                    CREATE TABLE tb_customer (pk bigint PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), name text NOT NULL);
+                    CREATE TABLE tb_order (pk bigint PRIMARY KEY, fk_customer bigint NOT NULL REFERENCES tb_customer, ref text NOT NULL);
+                    CREATE TABLE tb_product (pk bigint PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), name text NOT NULL);
+                    CREATE TABLE tb_item (pk bigint PRIMARY KEY, fk_order bigint NOT NULL REFERENCES tb_order ON DELETE CASCADE,
+                                          fk_product bigint NOT NULL REFERENCES tb_product, qty int NOT NULL);
+                    CREATE TABLE tb_tag (pk bigint PRIMARY KEY, label text NOT NULL);
+                    CREATE TABLE tb_product_tag (fk_product bigint REFERENCES tb_product, fk_tag bigint REFERENCES tb_tag,
+                                                 PRIMARY KEY (fk_product, fk_tag));
+                    ALTER TABLE tb_customer REPLICA IDENTITY FULL; ALTER TABLE tb_order REPLICA IDENTITY FULL;
+                    ALTER TABLE tb_product REPLICA IDENTITY FULL; ALTER TABLE tb_item REPLICA IDENTITY FULL;
+                    ALTER TABLE tb_tag REPLICA IDENTITY FULL; ALTER TABLE tb_product_tag REPLICA IDENTITY FULL;
+                    CREATE VIEW v_product AS SELECT p.id, p.pk, jsonb_build_object('name', p.name, 'tags',
+                        (SELECT jsonb_agg(t.label ORDER BY t.pk) FROM tb_product_tag pt JOIN tb_tag t ON t.pk = pt.fk_tag
+                         WHERE pt.fk_product = p.pk)) AS data FROM tb_product p;
+                    CREATE TABLE tv_product (id uuid PRIMARY KEY, pk bigint NOT NULL UNIQUE, data jsonb NOT NULL);
+                    CREATE VIEW v_customer AS SELECT cu.id, jsonb_build_object('name', cu.name, 'orders',
+                        (SELECT jsonb_agg(jsonb_build_object('ref', o.ref, 'items',
+                            (SELECT jsonb_agg(jsonb_build_object('qty', i.qty, 'product', tp.data) ORDER BY i.pk)
+                             FROM tb_item i JOIN tv_product tp ON tp.pk = i.fk_product WHERE i.fk_order = o.pk)) ORDER BY o.pk)
+                         FROM tb_order o WHERE o.fk_customer = cu.pk)) AS data FROM tb_customer cu;
+                    CREATE TABLE tv_customer (id uuid PRIMARY KEY, data jsonb NOT NULL);
+                    INSERT INTO tb_customer (pk, name) SELECT g, 'customer ' || g FROM generate_series(1, 10) g;
+                    INSERT INTO tb_order SELECT g, 1 + g % 10, 'order ' || g FROM generate_series(1, 30) g;
+                    INSERT INTO tb_product (pk, name) SELECT g, 'product ' || g FROM generate_series(1, 12) g;
+                    INSERT INTO tb_item SELECT g, 1 + g % 30, 1 + g % 12, g FROM generate_series(1, 80) g;
+                    INSERT INTO tb_tag SELECT g, 'tag ' || g FROM generate_series(1, 6) g;
+                    INSERT INTO tb_product_tag SELECT DISTINCT 1 + g % 12, 1 + g % 6 FROM generate_series(1, 30) g;
+                    """;
+
     /** One piece of a generated view: a field of its document, and whether tviewd can prove it covered. */
     record Part(String field, String sql, boolean mappable, String join, String where) {
         static Part field(String field, String sql, boolean mappable) {
@@ -237,35 +267,7 @@ class LineageDifferentialIT {
     void deepNesting_fiveEqualitiesThroughANestedTview_mapsAndStaysExact() throws Exception {
         DatabaseConfig db = TestDatabase.get().createDatabase("lineage_deep");
         try (Connection c = session(db)) {
-            exec(c, """
-                    CREATE TABLE tb_customer (pk bigint PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), name text NOT NULL);
-                    CREATE TABLE tb_order (pk bigint PRIMARY KEY, fk_customer bigint NOT NULL REFERENCES tb_customer, ref text NOT NULL);
-                    CREATE TABLE tb_product (pk bigint PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), name text NOT NULL);
-                    CREATE TABLE tb_item (pk bigint PRIMARY KEY, fk_order bigint NOT NULL REFERENCES tb_order ON DELETE CASCADE,
-                                          fk_product bigint NOT NULL REFERENCES tb_product, qty int NOT NULL);
-                    CREATE TABLE tb_tag (pk bigint PRIMARY KEY, label text NOT NULL);
-                    CREATE TABLE tb_product_tag (fk_product bigint REFERENCES tb_product, fk_tag bigint REFERENCES tb_tag,
-                                                 PRIMARY KEY (fk_product, fk_tag));
-                    ALTER TABLE tb_customer REPLICA IDENTITY FULL; ALTER TABLE tb_order REPLICA IDENTITY FULL;
-                    ALTER TABLE tb_product REPLICA IDENTITY FULL; ALTER TABLE tb_item REPLICA IDENTITY FULL;
-                    ALTER TABLE tb_tag REPLICA IDENTITY FULL; ALTER TABLE tb_product_tag REPLICA IDENTITY FULL;
-                    CREATE VIEW v_product AS SELECT p.id, p.pk, jsonb_build_object('name', p.name, 'tags',
-                        (SELECT jsonb_agg(t.label ORDER BY t.pk) FROM tb_product_tag pt JOIN tb_tag t ON t.pk = pt.fk_tag
-                         WHERE pt.fk_product = p.pk)) AS data FROM tb_product p;
-                    CREATE TABLE tv_product (id uuid PRIMARY KEY, pk bigint NOT NULL UNIQUE, data jsonb NOT NULL);
-                    CREATE VIEW v_customer AS SELECT cu.id, jsonb_build_object('name', cu.name, 'orders',
-                        (SELECT jsonb_agg(jsonb_build_object('ref', o.ref, 'items',
-                            (SELECT jsonb_agg(jsonb_build_object('qty', i.qty, 'product', tp.data) ORDER BY i.pk)
-                             FROM tb_item i JOIN tv_product tp ON tp.pk = i.fk_product WHERE i.fk_order = o.pk)) ORDER BY o.pk)
-                         FROM tb_order o WHERE o.fk_customer = cu.pk)) AS data FROM tb_customer cu;
-                    CREATE TABLE tv_customer (id uuid PRIMARY KEY, data jsonb NOT NULL);
-                    INSERT INTO tb_customer (pk, name) SELECT g, 'customer ' || g FROM generate_series(1, 10) g;
-                    INSERT INTO tb_order SELECT g, 1 + g % 10, 'order ' || g FROM generate_series(1, 30) g;
-                    INSERT INTO tb_product (pk, name) SELECT g, 'product ' || g FROM generate_series(1, 12) g;
-                    INSERT INTO tb_item SELECT g, 1 + g % 30, 1 + g % 12, g FROM generate_series(1, 80) g;
-                    INSERT INTO tb_tag SELECT g, 'tag ' || g FROM generate_series(1, 6) g;
-                    INSERT INTO tb_product_tag SELECT DISTINCT 1 + g % 12, 1 + g % 6 FROM generate_series(1, 30) g;
-                    """);
+            exec(c, DEEP_SCHEMA);
         }
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "lineage_deep"));
              Connection c = session(db)) {
@@ -354,6 +356,50 @@ class LineageDifferentialIT {
                     return TviewComparison.compare(s, day, 5).none();
                 }
             });
+        }
+    }
+
+    /**
+     * An inner tview refreshed outside the change stream (manual mode, then scheduled) carries its change on to the
+     * outer tview that embeds it: no base-table change of the outer's would.
+     */
+    @Test
+    void innerTviewRefreshedManuallyOrOnSchedule_refreshesTheOuterTviewThatReadsIt() throws Exception {
+        DatabaseConfig db = TestDatabase.get().createDatabase("lineage_nested_modes");
+        try (Connection c = session(db)) {
+            exec(c, DEEP_SCHEMA);
+        }
+        var manual = io.tviewd.config.ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_product
+                    mode: manual
+                """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "lineage_nested_modes"));
+        try (Daemon daemon = Daemons.started(manual); Connection c = session(db)) {
+            exec(c, "UPDATE tb_product SET name = 'renamed by hand' WHERE pk = 1");
+            var plan = daemon.pipeline().status().get("tv_product").plan();
+            var r = io.tviewd.daemon.pipeline.TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), plan, null,
+                    daemon.pipeline().plans());
+            assertThat(r.written()).isPositive();
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT count(*)::text FROM tv_customer WHERE data::text LIKE '%renamed by hand%'"))
+                    .isEqualTo(io.tviewd.daemon.support.Sql.text(c, "SELECT count(*)::text FROM v_customer WHERE data::text LIKE '%renamed by hand%'"))
+                    .isNotEqualTo("0");
+        }
+        // a new database: the mode a tview runs in is persisted, and changing it is a cutover
+        DatabaseConfig db2 = TestDatabase.get().createDatabase("lineage_nested_sched");
+        try (Connection c = session(db2)) {
+            exec(c, DEEP_SCHEMA);
+        }
+        var scheduled = io.tviewd.config.ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_product
+                    mode: scheduled
+                    schedule: 500ms
+                """, Configs.env(db2, "TVIEWD_CDC_SLOT_NAME", "lineage_nested_sched"));
+        try (Daemon daemon = Daemons.started(scheduled); Connection c = session(db2)) {
+            exec(c, "UPDATE tb_product SET name = 'renamed on schedule' WHERE pk = 2");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !"0".equals(io.tviewd.daemon.support.Sql.text(c,
+                    "SELECT count(*)::text FROM tv_customer WHERE data::text LIKE '%renamed on schedule%'")));
+            Tviews.awaitConverged(db2, Duration.ofSeconds(30), "nested tviews, inner scheduled");
         }
     }
 

@@ -41,6 +41,13 @@ final class DatabaseOptions {
         }
     }
 
+    /** Every plan in refresh order, for carrying a refresh on to the tviews that read the refreshed one. */
+    static java.util.List<RefreshPlan> all(TviewdConfig cfg) throws SQLException {
+        try (Connection c = new io.tviewd.connectors.postgres.PostgresSessions(cfg.database()).open("tviewd-cli")) {
+            return TviewPlans.read(c, cfg).plans();
+        }
+    }
+
     /** Validates a {@code --chunk-size}; prints the problem and returns false when out of range. */
     static boolean validChunkSize(int chunkSize) {
         if (chunkSize < 1 || chunkSize > 1_000_000) {

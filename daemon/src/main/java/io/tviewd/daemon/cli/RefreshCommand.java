@@ -38,7 +38,7 @@ public final class RefreshCommand implements Callable<Integer> {
         if (plan == null) {
             return Main.EXIT_FAILURE;
         }
-        RefreshResult r = TviewMaintenance.refresh(sessions, cfg.refresh(), plan, keys);
+        RefreshResult r = TviewMaintenance.refresh(sessions, cfg.refresh(), plan, keys, DatabaseOptions.all(cfg));
         if (r.failed()) {
             System.err.println("tviewd: " + r.error());
             return Main.EXIT_FAILURE;

@@ -44,7 +44,7 @@ final class VerifyCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         TviewMaintenance.Verified v = TviewMaintenance.verify(sessions, cfg.refresh(), plan.tview(), repair, chunkSize,
-                checked -> System.out.print("\rverifying " + tview + ": " + checked + " keys checked"));
+                checked -> System.out.print("\rverifying " + tview + ": " + checked + " keys checked"), DatabaseOptions.all(cfg));
         System.out.println();
         TviewVerifier.Report r = v.report();
         System.out.printf("%s: %d keys checked; missing %d %s, extra %d %s, differing %d %s%n", plan.tview().name(), r.keysChecked(),

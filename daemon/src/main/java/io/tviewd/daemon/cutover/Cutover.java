@@ -262,7 +262,11 @@ public final class Cutover {
     }
 
     private String reconcile() throws Exception {
-        TviewMaintenance.Verified v = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), true, 1000, n -> { });
+        List<RefreshPlan> all;
+        try (Connection c = sessions.open("tviewd-cutover")) {
+            all = io.tviewd.connectors.postgres.plan.TviewPlans.read(c, config).plans();
+        }
+        TviewMaintenance.Verified v = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), true, 1000, n -> { }, all);
         log.accept("     reconciled: " + v.repaired() + " keys repaired");
         return null;
     }
@@ -274,7 +278,7 @@ public final class Cutover {
      */
     private String verify(RefreshMode to) throws Exception {
         if (to == RefreshMode.SCHEDULED || to == RefreshMode.MANUAL) {
-            var r = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), false, 1000, n -> { }).report();
+            var r = TviewMaintenance.verify(sessions, config.refresh(), plan.tview(), false, 1000, n -> { }, List.of()).report();
             log.accept("     verify: " + (r.drift() ? "missing " + r.missing() + ", extra " + r.extra() + ", differing " + r.differing()
                     + " (writes after the switch wait for the next " + (to == RefreshMode.SCHEDULED ? "scheduled run" : "manual refresh")
                     + ")" : "no drift"));

@@ -86,7 +86,7 @@ final class TviewRoutes {
         }
         boolean repair = "true".equals(ctx.request().getParam("repair"));
         vertx.executeBlocking(() -> TviewMaintenance.verify(daemon.sessions(), daemon.config().refresh(), s.plan().tview(), repair,
-                        1000, checked -> { }))
+                        1000, checked -> { }, daemon.pipeline().plans()))
                 .onSuccess(v -> json(ctx, 200, v.toJson()))
                 .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "verify of " + s.name() + " failed: " + e.getMessage())));
     }
@@ -114,7 +114,8 @@ final class TviewRoutes {
             }
         }
         List<String> requested = keys;
-        vertx.executeBlocking(() -> TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), s.plan(), requested))
+        vertx.executeBlocking(() -> TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), s.plan(), requested,
+                        daemon.pipeline().plans()))
                 .onSuccess(r -> json(ctx, r.failed() ? 500 : 200, r.failed() ? new JsonObject().put("error", r.error())
                         : new JsonObject().put("tview", s.name()).put("full", r.full()).put("keys", r.keys())
                         .put("written", r.written()).put("deleted", r.deleted()).put("unchanged", r.unchanged())

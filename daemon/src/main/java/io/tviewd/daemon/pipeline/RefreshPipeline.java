@@ -87,6 +87,11 @@ public final class RefreshPipeline implements ChangeHandler {
         return status;
     }
 
+    /** Every plan, in refresh order (dependencies first). */
+    public List<RefreshPlan> plans() {
+        return status.values().stream().map(TviewStatus::plan).toList();
+    }
+
     public long changesConsumed() {
         return changesConsumed.get();
     }

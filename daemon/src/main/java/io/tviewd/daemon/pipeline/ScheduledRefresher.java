@@ -93,6 +93,9 @@ public final class ScheduledRefresher implements AutoCloseable {
             long nanos = System.nanoTime() - t0;
             pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, r.rows(), r.written(), r.deleted(),
                     r.rows() - r.written(), nanos, null)), MODE);
+            if (r.written() + r.deleted() > 0) {
+                TviewMaintenance.refreshDependents(sessions, config, pipeline.plans(), status.plan().tview(), MODE);
+            }
             status.lastRunRowsChanged = r.written() + r.deleted();
             status.lastRunOutcome = "ok";
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package io.tviewd.daemon.pipeline;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,15 +17,19 @@ import io.tviewd.connectors.postgres.refresh.RefreshCause;
 import io.tviewd.connectors.postgres.refresh.RefreshRequest;
 import io.tviewd.connectors.postgres.refresh.RefreshResult;
 import io.tviewd.connectors.postgres.refresh.Refresher;
+import io.tviewd.connectors.postgres.refresh.TviewPopulator;
 import io.tviewd.connectors.postgres.refresh.TviewVerifier;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Verify (with optional repair) as one operation shared by the CLI and the HTTP API. Blocking; uses
- * its own sessions, never the CDC pipeline's.
+ * Manual refresh and verify (with optional repair) as operations shared by the CLI and the HTTP API; a change
+ * they make to a tview is carried on to the tviews that read it. Blocking; uses its own sessions, never the CDC
+ * pipeline's.
  */
 public final class TviewMaintenance {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TviewMaintenance.class);
 
     /** Verify outcome plus how many keys a repair refreshed. */
     public record Verified(TviewVerifier.Report report, long repaired) {
@@ -44,14 +49,54 @@ public final class TviewMaintenance {
      * Manual refresh: recompute the given keys, or the whole tview when {@code keys} is null (a diff
      * refresh: only rows that differ are written), in one transaction.
      */
-    public static RefreshResult refresh(PostgresSessions sessions, RefreshConfig config, io.tviewd.connectors.postgres.plan.RefreshPlan plan,
-                                 List<String> keys) throws SQLException {
+    public static RefreshResult refresh(PostgresSessions sessions, RefreshConfig config, RefreshPlan plan, List<String> keys,
+                                        List<RefreshPlan> all) throws SQLException {
+        RefreshResult r;
         try (Refresher refresher = new Refresher(sessions, config)) {
-            return refresher.refresh(List.of(request(plan, keys))).get(0);
+            r = refresher.refresh(List.of(request(plan, keys))).get(0);
         }
+        if (!r.failed() && r.written() + r.deleted() > 0) {
+            refreshDependents(sessions, config, all, plan.tview(), "manual");
+        }
+        return r;
+    }
+
+    /**
+     * After a refresh outside the change stream (manual, repair, scheduled) changed rows of {@code changed}, every
+     * tview that reads it (directly or through others) is diff-refreshed in chunks, in refresh order: their rows embed
+     * its rows, and no base-table change will bring them up to date. Returns the tviews refreshed.
+     *
+     * @param all every plan, in refresh order (dependencies first)
+     */
+    public static List<String> refreshDependents(PostgresSessions sessions, RefreshConfig config, List<RefreshPlan> all, Tview changed,
+                                                 String mode) throws SQLException {
+        List<String> done = new ArrayList<>();
+        for (RefreshPlan p : all) {
+            if (!p.tview().dependsOn().contains(changed.table())) {
+                continue;
+            }
+            try (Connection c = sessions.open("tviewd-dependents", config.statementTimeout());
+                 Refresher refresher = new Refresher(sessions, config)) {
+                TviewPopulator.populate(c, refresher, p.tview(), 1000,
+                        RefreshCause.of(mode, Set.of(changed.table()), Set.of()), (n, total) -> { });
+            }
+            LOG.info("Tview {}: diff-refreshed after a {} refresh changed rows of {}, which it reads", p.tview().name(), mode,
+                    changed.name());
+            done.add(p.tview().name());
+        }
+        return done;
     }
 
     public static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
+                                  LongConsumer progress, List<RefreshPlan> all) throws SQLException {
+        Verified v = verify(sessions, config, t, repair, chunkSize, progress);
+        if (v.repaired() > 0) {
+            refreshDependents(sessions, config, all, t, "repair");
+        }
+        return v;
+    }
+
+    private static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
                            LongConsumer progress) throws SQLException {
         AtomicLong repaired = new AtomicLong();
         try (Connection c = sessions.open("tviewd-verify", config.statementTimeout());
