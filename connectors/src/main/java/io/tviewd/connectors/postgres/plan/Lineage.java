@@ -211,6 +211,10 @@ public final class Lineage {
 
     private Result analyse(TableName view, String keyColumn) throws SQLException {
         Relation rel = catalog.relation(view);
+        if (rel.kind() == 'm') {
+            problem(null, view.toString(), "the source view " + view + " is a materialized view: its rows change only by"
+                    + " REFRESH MATERIALIZED VIEW, so a refresh from it copies whatever it last held");
+        }
         List<Node> queries = QueryTree.queries(catalog.viewQuery(rel.oid()));
         if (queries.size() != 1) {
             throw new IllegalStateException("view " + view + " has " + queries.size() + " stored queries, expected 1");

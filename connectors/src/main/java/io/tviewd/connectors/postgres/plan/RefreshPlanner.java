@@ -70,7 +70,14 @@ public final class RefreshPlanner {
                 mappings.computeIfAbsent(e.baseTable(), k -> new ArrayList<>()).add(e);
             }
         }
-        Lineage.Result lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), catalog.tviewSources());
+        Lineage.Result lineage;
+        try {
+            lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), catalog.tviewSources());
+        } catch (RuntimeException e) {
+            // a query tree this version cannot read is a refusal of this tview, never a daemon that cannot start
+            throw new CatalogException("Tview " + t.table() + ": the query tree of its source view " + t.sourceView()
+                    + " could not be analysed, so no change can be proven to map to its keys: " + e.getMessage());
+        }
         Map<TableName, BaseTable> bases = new LinkedHashMap<>();
         t.baseTables().forEach(b -> bases.put(b.name(), b));
         List<String> report = new ArrayList<>();
