@@ -1,9 +1,7 @@
 package io.tviewd.connectors.postgres.plan;
 
 import java.sql.SQLException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -185,7 +183,6 @@ public final class Lineage {
     }
 
     private static final int MAX_VIEW_DEPTH = 32;
-    private static final int MAX_PATHS = 50_000;
 
     private final QueryCatalog catalog;
     private final Map<TableName, TableName> tviewSources;
@@ -238,14 +235,14 @@ public final class Lineage {
         for (Use u : uses) {
             Root own = roots.stream().filter(r -> r.use() == u).findFirst().orElse(null);
             if (own != null) {
-                Level competing = competingLevel(u, null);
+                Level competing = EqualityChains.competingLevel(u, null);
                 if (competing != null) {
                     problem(u, "the key's own table", "it is read in a level with " + competing.competition
                             + " (" + competing.context + "): a change to one row can change which rows, or what values, other keys get");
                 }
                 continue;
             }
-            List<Root> compatible = roots.stream().filter(r -> compatible(u, r.use())).toList();
+            List<Root> compatible = roots.stream().filter(r -> EqualityChains.compatible(u, r.use())).toList();
             if (compatible.isEmpty()) {
                 problem(u, "no key", "the key column '" + keyColumn + "' is not a plain column of a table in this part of the view"
                         + " (it is computed), so no row of it can be traced to a key");
@@ -253,7 +250,7 @@ public final class Lineage {
             }
             List<Chain> found = new ArrayList<>();
             for (Root r : compatible) {
-                List<Link> links = chain(u, r);
+                List<Link> links = EqualityChains.shortest(u, r, edges);
                 if (links == null) {
                     problem(u, "unconnected", unconnected(u, r));
                     found = null;
@@ -270,7 +267,7 @@ public final class Lineage {
 
     private String unconnected(Use u, Root r) {
         boolean anyEdge = edges.stream().anyMatch(e -> e.a() == u || e.b() == u);
-        Level competing = competingLevel(u, r.use());
+        Level competing = EqualityChains.competingLevel(u, r.use());
         String base = anyEdge
                 ? "its equality conditions do not lead to the key column " + r.use().table.name() + "." + r.column()
                   + " of " + r.use().alias
@@ -628,123 +625,6 @@ public final class Lineage {
             }
         }
         return List.of();
-    }
-
-    // ---- chains
-
-    private static boolean compatible(Use a, Use b) {
-        for (int[] x : a.branches) {
-            for (int[] y : b.branches) {
-                if (x[0] == y[0] && x[1] != y[1]) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private static boolean valid(Scope s, Set<Use> present) {
-        boolean in = false;
-        boolean left = false;
-        boolean right = false;
-        for (Use u : present) {
-            for (Membership m : u.memberships) {
-                if (m.scope() != s) {
-                    continue;
-                }
-                switch (m.side()) {
-                    case IN -> in = true;
-                    case NULLABLE -> in = true;
-                    case LEFT -> left = true;
-                    case RIGHT -> right = true;
-                    default -> { }
-                }
-            }
-        }
-        return switch (s.kind) {
-            case INNER, LEFT -> in;
-            case FULL -> left && right;
-        };
-    }
-
-    private record PathState(Use at, List<Link> links, List<Edge> via, Set<Use> seen) {
-    }
-
-    /** The shortest valid chain of equalities from {@code u} to the root's use, or null. */
-    private List<Link> chain(Use u, Root r) {
-        Deque<PathState> queue = new ArrayDeque<>();
-        queue.add(new PathState(u, List.of(), List.of(), Set.of(u)));
-        int explored = 0;
-        while (!queue.isEmpty() && explored++ < MAX_PATHS) {
-            PathState p = queue.poll();
-            for (Edge e : edges) {
-                Use next;
-                Link link;
-                if (e.a() == p.at()) {
-                    next = e.b();
-                    link = new Link(e.a(), e.aColumn(), e.b(), e.bColumn());
-                } else if (e.b() == p.at()) {
-                    next = e.a();
-                    link = new Link(e.b(), e.bColumn(), e.a(), e.aColumn());
-                } else {
-                    continue;
-                }
-                if (p.seen().contains(next)) {
-                    continue;
-                }
-                Set<Use> present = new LinkedHashSet<>(p.seen());
-                present.add(r.use());
-                if (!valid(e.scope(), present)) {
-                    continue;
-                }
-                List<Link> links = new ArrayList<>(p.links());
-                links.add(link);
-                List<Edge> via = new ArrayList<>(p.via());
-                via.add(e);
-                if (next == r.use()) {
-                    if (competitionOk(u, r.use(), links, via)) {
-                        return links;
-                    }
-                    continue;
-                }
-                Set<Use> seen = new LinkedHashSet<>(p.seen());
-                seen.add(next);
-                queue.add(new PathState(next, links, via, seen));
-            }
-        }
-        return null;
-    }
-
-    /** In every competing level holding {@code u} but not the root, the chain leaves through the level's own condition. */
-    private static boolean competitionOk(Use u, Use root, List<Link> links, List<Edge> via) {
-        for (Level l = u.level; l != null; l = l.parent) {
-            if (!l.competes || root.level.within(l)) {
-                continue;
-            }
-            boolean crossed = false;
-            for (int i = 0; i < links.size(); i++) {
-                Link k = links.get(i);
-                if (k.from().level.within(l) && !k.to().level.within(l)) {
-                    if (!via.get(i).scope().level.within(l)) {
-                        return false;
-                    }
-                    crossed = true;
-                }
-            }
-            if (!crossed) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Level competingLevel(Use u, Use root) {
-        for (Level l = u.level; l != null; l = l.parent) {
-            if (l.competes && (root == null || !root.level.within(l))) {
-                return l;
-            }
-        }
-        return null;
     }
 
     private void problem(Use u, String what, String reason) {
