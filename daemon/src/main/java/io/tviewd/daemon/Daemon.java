@@ -22,6 +22,7 @@ import io.tviewd.connectors.postgres.plan.RefreshPlan;
 import io.tviewd.connectors.postgres.plan.TviewPlans;
 import io.tviewd.connectors.postgres.refresh.Refresher;
 import io.tviewd.connectors.postgres.replication.ReplicationSetup;
+import io.tviewd.connectors.postgres.state.OwedRefreshes;
 import io.tviewd.connectors.postgres.state.StateSchema;
 import io.tviewd.daemon.events.EventStreams;
 import io.tviewd.daemon.http.DaemonView;
@@ -78,7 +79,6 @@ public final class Daemon implements DaemonView, AutoCloseable {
      */
     public void start() throws Exception {
         List<RefreshPlan> plans = new ArrayList<>();
-        boolean reconcile;
         Set<TableName> tables = new TreeSet<>();
         ModeSetup.Result modes;
         try (Connection c = sessions.open("tviewd-setup")) {
@@ -118,24 +118,34 @@ public final class Daemon implements DaemonView, AutoCloseable {
             }
             Set<TableName> published = new TreeSet<>(tables);
             published.add(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA));
+            // a new slot or publication streams only what comes after it: the cdc tviews are owed a full refresh for
+            // what came before. Stored first, so a crash between creating the slot and that refresh still owes it.
+            Set<String> owedBefore = OwedRefreshes.read(c).keySet();
+            Map<String, String> pending = new java.util.LinkedHashMap<>();
+            for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.CDC)) {
+                if (!owedBefore.contains(p.tview().table().toString())) {
+                    pending.put(p.tview().table().toString(), "reconcile: the replication slot or publication is new "
+                            + "and streams only later changes");
+                }
+            }
+            OwedRefreshes.owe(c, pending);
             boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), published);
             boolean slotCreated = slotWait.call("claiming replication slot " + config.cdc().slotName(),
                     () -> setup.ensureSlot(config.cdc().slotName()), e -> e instanceof ReplicationSetup.SlotInUseException);
-            reconcile = slotCreated || publicationChanged;
+            if (!slotCreated && !publicationChanged) {
+                OwedRefreshes.cancel(c, pending.keySet());
+            }
         }
         refresher = new Refresher(sessions, config.refresh());
-        pipeline = new RefreshPipeline(plans, modes.modeNames(), refresher, metrics, Retry.standard(),
-                config.refresh().quarantineRetry());
-        if (reconcile) {
+        pipeline = new RefreshPipeline(plans, modes.modeNames(), refresher, sessions, config.refresh(), metrics, Retry.standard());
+        pipeline.loadOwed();
+        // the triggers cover every write from their installation on; a full refresh covers what came before
+        pipeline.owe(modes.triggersInstalledNow().stream().map(RefreshPlan::tview).toList(),
+                "trigger mode: triggers were installed now and cover only later writes");
+        if (pipeline.status().values().stream().anyMatch(s -> s.owedReason() != null)) {
             long t0 = System.nanoTime();
-            pipeline.reconcileAll();
-            LOG.info("Reconciled the cdc tviews with their views in {} ms (new slot or publication change)",
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        }
-        for (RefreshPlan p : modes.triggersInstalledNow()) {
-            // the triggers cover every write from their installation on; one full refresh covers what came before
-            pipeline.recordExternal(refresher.refresh(List.of(io.tviewd.connectors.postgres.refresh.RefreshRequest.full(p.tview(),
-                    io.tviewd.connectors.postgres.refresh.RefreshCause.of("trigger")))), "trigger");
+            pipeline.recoverOwed(true);
+            LOG.info("Start-up: owed full refreshes run in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
         scheduled = new ScheduledRefresher(sessions, config.refresh(), pipeline, metrics);
         for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.SCHEDULED)) {

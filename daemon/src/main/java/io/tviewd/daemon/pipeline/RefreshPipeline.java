@@ -12,16 +12,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tviewd.config.RefreshConfig;
 import io.tviewd.connectors.ChangeBatch;
 import io.tviewd.connectors.ChangeHandler;
 import io.tviewd.connectors.RowChange;
 import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.catalog.Tview;
 import io.tviewd.connectors.postgres.plan.RefreshPlan;
-import io.tviewd.connectors.postgres.refresh.RefreshCause;
+import io.tviewd.connectors.postgres.refresh.RefreshFailedException;
 import io.tviewd.connectors.postgres.refresh.RefreshRequest;
 import io.tviewd.connectors.postgres.refresh.RefreshResult;
 import io.tviewd.connectors.postgres.refresh.Refresher;
+import io.tviewd.connectors.postgres.refresh.TviewPopulator;
+import io.tviewd.connectors.postgres.state.OwedRefreshes;
 import io.tviewd.daemon.metrics.DaemonMetrics;
 import io.tviewd.daemon.retry.Retry;
 
@@ -30,10 +34,13 @@ import io.tviewd.daemon.retry.Retry;
  * recomputes them in one transaction (one statement per tview). Returns only after that
  * transaction committed, so the change source may then advance its offset.
  *
- * <p>A tview whose refresh fails for a non-transient reason (a poisoned view) is quarantined: its
- * last error is shown in the API, other tviews keep refreshing, and a full refresh of it is retried
- * at most every {@code refresh.quarantine-retry} until it succeeds. Transient failures (connection loss,
- * deadlock) retry the whole batch with backoff; when retries run out the exception stops the source.
+ * <p>A tview whose refresh fails for a non-transient reason (a poisoned view, a statement timeout) is quarantined:
+ * its last error is shown in the API, other tviews keep refreshing, and before the batch is acknowledged the daemon
+ * stores that it owes the tview (and every tview reading it) a full refresh ({@link Recovery}). A debt, whether
+ * from this run, an earlier one, or a start-up reconcile, is paid by a chunked diff refresh between batches (a
+ * quarantined tview's at most every {@code refresh.quarantine-retry}; a tview reading an owed tview only after
+ * that one is paid) and removed only once it converged. Transient failures (connection loss, deadlock) retry with
+ * backoff; when retries run out the exception stops the source.
  *
  * <p>Threading: {@link #handle} runs on the change source's thread, one batch at a time.
  */
@@ -43,6 +50,7 @@ public final class RefreshPipeline implements ChangeHandler {
     static final String MODE = "cdc";
 
     private final Refresher refresher;
+    private final Recovery recovery;
     private volatile KeyMapper mapper;
     private final List<RefreshPlan> plans;
     private final Map<String, String> modes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -63,10 +71,11 @@ public final class RefreshPipeline implements ChangeHandler {
      *              refreshed from changes, the others only get a status entry
      * @param modes mode name of each tview (by tview name); absent means {@code cdc}
      */
-    public RefreshPipeline(List<RefreshPlan> plans, Map<String, String> modes, Refresher refresher, DaemonMetrics metrics,
-                           Retry retry, Duration quarantineRetry) {
+    public RefreshPipeline(List<RefreshPlan> plans, Map<String, String> modes, Refresher refresher, PostgresSessions sessions,
+                           RefreshConfig config, DaemonMetrics metrics, Retry retry) {
         this.refresher = refresher;
-        this.quarantineRetry = quarantineRetry;
+        this.recovery = new Recovery(sessions, config);
+        this.quarantineRetry = config.quarantineRetry();
         this.plans = List.copyOf(plans);
         plans.forEach(p -> this.modes.put(p.tview().name(), modes.getOrDefault(p.tview().name(), MODE)));
         this.mapper = cdcMapper();
@@ -75,11 +84,6 @@ public final class RefreshPipeline implements ChangeHandler {
         for (RefreshPlan p : plans) {
             status.put(p.tview().name(), new TviewStatus(p, modes.getOrDefault(p.tview().name(), MODE)));
         }
-    }
-
-    /** The pipeline's own convenience for all-cdc setups (tests). */
-    public RefreshPipeline(List<RefreshPlan> plans, Refresher refresher, DaemonMetrics metrics, Retry retry, Duration quarantineRetry) {
-        this(plans, Map.of(), refresher, metrics, retry, quarantineRetry);
     }
 
     /** Status of every tview, by name, in refresh order. */
@@ -154,7 +158,13 @@ public final class RefreshPipeline implements ChangeHandler {
             metrics.keysMapped(tview, table, n);
             status.get(tview).keysMappedPerTable.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(n);
         }));
-        List<RefreshRequest> requests = withQuarantineRetries(mapped.requests());
+        List<RefreshRequest> requests = new ArrayList<>();
+        for (RefreshRequest r : mapped.requests()) {
+            if (!status.get(r.tview().name()).quarantined) {
+                // a quarantined tview's keys are covered by the full refresh it is owed
+                requests.add(r);
+            }
+        }
         if (!requests.isEmpty()) {
             java.util.Set<Long> xids = new java.util.HashSet<>();
             batch.changes().forEach(ch -> xids.add(ch.txId()));
@@ -163,6 +173,7 @@ public final class RefreshPipeline implements ChangeHandler {
                     e -> e instanceof SQLException s && Refresher.isRetriable(s));
             record(results);
         }
+        recoverOwed(false);
         changesConsumed.addAndGet(batch.changes().size());
         if (batch.lastLsn() >= 0) {
             lastLsn.accumulateAndGet(batch.lastLsn(), Math::max);
@@ -173,67 +184,115 @@ public final class RefreshPipeline implements ChangeHandler {
         metrics.batch(batch.changes().size(), batch.changes().isEmpty() ? -1 : batch.sourceLagMillis());
     }
 
-    /**
-     * Runs a full refresh of every tview outside the change stream (first start, new publication
-     * tables): converges tviews to their views before streaming resumes.
-     */
-    public void reconcileAll() throws Exception {
-        List<RefreshRequest> requests = new ArrayList<>();
+    /** Takes over the debts stored by earlier runs (the daemon pays them with {@link #recoverOwed} before streaming). */
+    public void loadOwed() throws SQLException {
+        Map<String, OwedRefreshes.Owed> owed = recovery.read();
         for (TviewStatus s : status.values()) {
-            if (MODE.equals(s.mode())) {
-                requests.add(RefreshRequest.full(s.plan().tview(), RefreshCause.of("reconcile")));
+            OwedRefreshes.Owed o = owed.get(s.plan().tview().table().toString());
+            if (o != null) {
+                s.owedReason = o.reason();
+                s.owedSince = o.since();
+                LOG.warn("Tview {} is owed a full refresh since {}: {}", s.name(), o.since(), o.reason());
             }
         }
-        if (requests.isEmpty()) {
-            return;
-        }
-        List<RefreshResult> results = retry.call("reconcile of " + requests.size() + " tviews",
-                () -> refresher.refresh(requests), e -> e instanceof SQLException s && Refresher.isRetriable(s));
-        record(results);
     }
 
-    private List<RefreshRequest> withQuarantineRetries(List<RefreshRequest> requests) {
-        List<Tview> quarantined = status.values().stream().filter(s -> s.quarantined() && MODE.equals(s.mode()))
-                .map(s -> s.plan().tview()).toList();
-        if (quarantined.isEmpty()) {
-            return requests;
-        }
-        boolean retryNow = System.currentTimeMillis() >= nextQuarantineRetry;
-        List<RefreshRequest> out = new ArrayList<>();
-        for (RefreshRequest r : requests) {
-            if (!quarantined.contains(r.tview())) {
-                out.add(r);
-            }
-        }
-        if (retryNow) {
-            nextQuarantineRetry = System.currentTimeMillis() + quarantineRetry.toMillis();
-            // keep refresh order: quarantined tviews go where their plan puts them
-            List<RefreshRequest> ordered = new ArrayList<>();
-            for (TviewStatus s : status.values()) {
-                if (!MODE.equals(s.mode())) {
+    /** Stores that these tviews (and every tview reading them) are owed a full refresh, then marks them. */
+    public void owe(List<Tview> tviews, String reason) throws SQLException {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        tviews.forEach(t -> reasons.put(t.table().toString(), reason));
+        oweWithReaders(reasons);
+    }
+
+    private void oweWithReaders(Map<String, String> reasons) throws SQLException {
+        java.util.Set<TableName> owedTables = new java.util.HashSet<>();
+        Map<String, String> all = new LinkedHashMap<>();
+        for (TviewStatus s : status.values()) {
+            Tview t = s.plan().tview();
+            String reason = reasons.get(t.table().toString());
+            if (reason == null) {
+                TableName read = t.dependsOn().stream().filter(owedTables::contains).findFirst().orElse(null);
+                if (read == null) {
                     continue;
                 }
-                Tview t = s.plan().tview();
-                if (quarantined.contains(t)) {
-                    ordered.add(RefreshRequest.full(t, RefreshCause.of(MODE)));
-                } else {
-                    out.stream().filter(r -> r.tview().equals(t)).forEach(ordered::add);
-                }
+                reason = "reads " + read + ", which is owed a full refresh";
             }
-            return ordered;
+            owedTables.add(t.table());
+            all.put(t.table().toString(), reason);
         }
-        return out;
+        recovery.owe(all);
+        Instant now = Instant.now();
+        for (TviewStatus s : status.values()) {
+            String reason = all.get(s.plan().tview().table().toString());
+            if (reason != null) {
+                if (s.owedReason == null) {
+                    s.owedSince = now;
+                }
+                s.owedReason = reason;
+            }
+        }
+    }
+
+    /**
+     * Pays what is owed, in refresh order, each tview by a chunked diff refresh: a quarantined tview only when its
+     * retry is due (or {@code now}), a tview reading one still owed only after it. A tview that fails stays owed
+     * and is quarantined.
+     */
+    public void recoverOwed(boolean now) throws Exception {
+        if (status.values().stream().noneMatch(s -> s.owedReason != null)) {
+            return;
+        }
+        boolean retryDue = now || System.currentTimeMillis() >= nextQuarantineRetry;
+        boolean retried = false;
+        java.util.Set<TableName> stillOwed = new java.util.HashSet<>();
+        for (TviewStatus s : status.values()) {
+            Tview t = s.plan().tview();
+            if (s.owedReason == null) {
+                continue;
+            }
+            if ("manual".equals(s.mode()) || (s.quarantined && !retryDue) || t.dependsOn().stream().anyMatch(stillOwed::contains)) {
+                stillOwed.add(t.table());
+                continue;
+            }
+            retried |= s.quarantined;
+            long start = System.nanoTime();
+            RefreshResult result;
+            try {
+                TviewPopulator.Result r = retry.call("recovery of " + t.name(), () -> recovery.recover(refresher, t, s.mode()),
+                        e -> e instanceof SQLException x && Refresher.isRetriable(x));
+                result = new RefreshResult(t, true, r.rows(), r.written(), r.deleted(), Math.max(0, r.rows() - r.written()),
+                        System.nanoTime() - start, null);
+                LOG.info("Tview {}: full refresh owed since {} done in {} ms, in chunks ({} rows, {} written, {} deleted)",
+                        s.name(), s.owedSince, (System.nanoTime() - start) / 1_000_000, r.rows(), r.written(), r.deleted());
+                s.owedReason = null;
+                s.owedSince = null;
+            } catch (SQLException e) {
+                if (Refresher.isRetriable(e)) {
+                    throw e;
+                }
+                stillOwed.add(t.table());
+                result = new RefreshResult(t, true, 0, 0, 0, 0, System.nanoTime() - start, e instanceof RefreshFailedException
+                        ? e.getMessage()
+                        : "chunked full refresh of " + t.table() + " from " + t.sourceView() + " failed: " + e.getMessage()
+                                + " (SQLState " + e.getSQLState() + ")");
+            }
+            metrics.refreshed(result, s.mode());
+            apply(s, result, Instant.now());
+        }
+        if (retried) {
+            nextQuarantineRetry = System.currentTimeMillis() + quarantineRetry.toMillis();
+        }
     }
 
     /** Records results of refreshes driven elsewhere (scheduled runs) in the same status and metrics. */
-    public void recordExternal(List<RefreshResult> results, String mode) {
+    public void recordExternal(List<RefreshResult> results, String mode) throws SQLException {
         for (RefreshResult r : results) {
             metrics.refreshed(r, mode);
             apply(status.get(r.tview().name()), r, Instant.now());
         }
     }
 
-    private void record(List<RefreshResult> results) {
+    private void record(List<RefreshResult> results) throws SQLException {
         Instant now = Instant.now();
         for (RefreshResult r : results) {
             metrics.refreshed(r, MODE);
@@ -241,11 +300,15 @@ public final class RefreshPipeline implements ChangeHandler {
         }
     }
 
-    private void apply(TviewStatus s, RefreshResult r, Instant now) {
+    private void apply(TviewStatus s, RefreshResult r, Instant now) throws SQLException {
         if (r.failed()) {
             s.failures.incrementAndGet();
+            if (s.owedReason == null && !ScheduledRefresher.MODE.equals(s.mode())) {
+                // (a scheduled tview's next run is its recovery.) Stored before this batch is acknowledged: the keys it drops are never lost, even across a restart
+                oweWithReaders(Map.of(s.plan().tview().table().toString(), "quarantined: " + r.error()));
+            }
             if (!s.quarantined) {
-                LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a full refresh is retried every {} ms",
+                LOG.error("Tview {} quarantined: {}. Other tviews keep refreshing; a chunked full refresh is retried every {} ms",
                         s.name(), r.error(), quarantineRetry.toMillis());
             }
             s.quarantined = true;
@@ -254,7 +317,7 @@ public final class RefreshPipeline implements ChangeHandler {
             return;
         }
         if (s.quarantined) {
-            LOG.info("Tview {} recovered: full refresh succeeded", s.name());
+            LOG.info("Tview {} recovered from quarantine", s.name());
             s.quarantined = false;
         }
         s.batches.incrementAndGet();

@@ -1,6 +1,7 @@
 package io.tviewd.daemon.pipeline;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -88,7 +89,7 @@ public final class ScheduledRefresher implements AutoCloseable {
         long t0 = System.nanoTime();
         try (Connection c = sessions.open("tviewd-scheduled", config.statementTimeout());
              Refresher refresher = new Refresher(sessions, config)) {
-            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), 1000,
+            TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), TviewPopulator.CHUNK_SIZE,
                     io.tviewd.connectors.postgres.refresh.RefreshCause.of(MODE), (done, total) -> { });
             long nanos = System.nanoTime() - t0;
             pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, r.rows(), r.written(), r.deleted(),
@@ -102,7 +103,11 @@ public final class ScheduledRefresher implements AutoCloseable {
             long nanos = System.nanoTime() - t0;
             String error = "scheduled refresh of " + status.plan().tview().table() + " failed: " + e.getMessage();
             LOG.error("{}; next try as scheduled ({})", error, status.schedule);
-            pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, 0, 0, 0, 0, nanos, error)), MODE);
+            try {
+                pipeline.recordExternal(List.of(new RefreshResult(status.plan().tview(), true, 0, 0, 0, 0, nanos, error)), MODE);
+            } catch (SQLException x) {
+                LOG.error("Tview {}: could not record the failed scheduled run: {}", status.name(), x.getMessage());
+            }
             status.lastRunOutcome = "failed: " + e.getMessage();
         } finally {
             status.lastRunMillis = (System.nanoTime() - t0) / 1_000_000;

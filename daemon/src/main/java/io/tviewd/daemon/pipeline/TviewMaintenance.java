@@ -77,7 +77,7 @@ public final class TviewMaintenance {
             }
             try (Connection c = sessions.open("tviewd-dependents", config.statementTimeout());
                  Refresher refresher = new Refresher(sessions, config)) {
-                TviewPopulator.populate(c, refresher, p.tview(), 1000,
+                TviewPopulator.populate(c, refresher, p.tview(), TviewPopulator.CHUNK_SIZE,
                         RefreshCause.of(mode, Set.of(changed.table()), Set.of()), (n, total) -> { });
             }
             LOG.info("Tview {}: diff-refreshed after a {} refresh changed rows of {}, which it reads", p.tview().name(), mode,
@@ -105,7 +105,7 @@ public final class TviewMaintenance {
                 if (repair && !diff.isEmpty()) {
                     RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), RefreshCause.of("repair")))).get(0);
                     if (r.failed()) {
-                        throw new SQLException(r.error());
+                        throw new io.tviewd.connectors.postgres.refresh.RefreshFailedException(r);
                     }
                     repaired.addAndGet(diff.size());
                 }

@@ -38,6 +38,9 @@ public final class TviewStatus {
     volatile String lastError;
     volatile Instant lastErrorAt;
     volatile boolean quarantined;
+    /** Why a full refresh is owed (persisted in {@code tviewd.owed_refresh}), or null; and since when. */
+    volatile String owedReason;
+    volatile Instant owedSince;
     /** Scheduled mode only: interval, next run, last run's duration, rows changed and outcome. */
     volatile io.tviewd.config.Schedule schedule;
     volatile Instant nextRunAt;
@@ -80,6 +83,11 @@ public final class TviewStatus {
         return lastError;
     }
 
+    /** Why the tview is owed a full refresh, or null when it owes nothing. */
+    public String owedReason() {
+        return owedReason;
+    }
+
     public JsonObject toJson() {
         JsonArray bases = new JsonArray();
         for (BaseTable b : plan.tview().baseTables()) {
@@ -117,6 +125,8 @@ public final class TviewStatus {
                 .put("lastError", lastError)
                 .put("lastErrorAt", lastErrorAt == null ? null : lastErrorAt.toString())
                 .put("quarantined", quarantined)
+                .put("owedFullRefresh", owedReason == null ? null : new JsonObject().put("reason", owedReason)
+                        .put("since", owedSince == null ? null : owedSince.toString()))
                 .put("warnings", new JsonArray(plan.warnings()))
                 .put("schedule", schedule == null ? null : new JsonObject()
                         .put("spec", schedule.toString())

@@ -20,6 +20,9 @@ import io.tviewd.connectors.postgres.catalog.Tview;
  */
 public final class TviewPopulator {
 
+    /** Keys per chunk where nobody chose: small enough for any chunk to fit well within a statement timeout. */
+    public static final int CHUNK_SIZE = 1000;
+
     /** Progress: rows done so far of an estimated total. */
     @FunctionalInterface
     public interface Progress {
@@ -66,7 +69,7 @@ public final class TviewPopulator {
             }
             RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys), cause))).get(0);
             if (r.failed()) {
-                throw new SQLException(r.error());
+                throw new RefreshFailedException(r);
             }
             written += r.written();
             done += keys.size();
@@ -82,7 +85,7 @@ public final class TviewPopulator {
             if (!diff.isEmpty()) {
                 RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), cause))).get(0);
                 if (r.failed()) {
-                    throw new SQLException(r.error());
+                    throw new RefreshFailedException(r);
                 }
                 removed[0] += r.deleted();
             }

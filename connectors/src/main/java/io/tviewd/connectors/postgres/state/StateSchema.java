@@ -31,6 +31,7 @@ public final class StateSchema {
                     + " IS 'tviewd: written by the CDC heartbeat so the replication slot advances on an idle database'");
             ModeStore.install(c);
             CutoverJournal.install(c);
+            OwedRefreshes.install(c);
             s.execute("COMMENT ON TABLE " + OFFSETS
                     + " IS 'tviewd: CDC source offsets, advanced only after the refresh covering them committed'");
         }
