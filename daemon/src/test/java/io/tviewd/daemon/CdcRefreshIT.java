@@ -202,7 +202,7 @@ class CdcRefreshIT {
         assertThat(ready.statusCode()).isEqualTo(200);
         JsonArray checks = new JsonObject(ready.body()).getJsonArray("checks");
         assertThat(checks.stream().map(o -> ((JsonObject) o).getString("id") + "=" + ((JsonObject) o).getString("status")))
-                .containsExactlyInAnyOrder("database=UP", "cdc=UP", "events-live=UP");
+                .containsExactlyInAnyOrder("database=UP", "cdc=UP", "tviews=UP", "events-live=UP");
 
         try (Connection c = session(db)) {
             exec(c, "UPDATE tb_post SET title = 'metrics' WHERE pk_post = (SELECT min(pk_post) FROM tb_post)");

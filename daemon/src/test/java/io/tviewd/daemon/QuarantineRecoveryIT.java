@@ -17,8 +17,10 @@ import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
+import io.tviewd.daemon.support.Http;
 import io.tviewd.daemon.support.TestDatabase;
 import io.tviewd.daemon.support.Tviews;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Quarantine loses nothing: the full refresh a quarantined tview (and the tview reading it) is owed is stored before
@@ -70,6 +72,16 @@ class QuarantineRecoveryIT {
                     .startsWith("quarantined: refresh of public.tv_gauge from public.v_gauge failed").contains("division by zero");
             assertThat(text(c, "SELECT reason FROM tviewd.owed_refresh WHERE tview = 'public.tv_gaugedoc'"))
                     .isEqualTo("reads public.tv_gauge, which is owed a full refresh");
+            // on-call sees it: readiness is DEGRADED naming both, and the gauges say 1
+            JsonObject ready = new JsonObject(Http.get(first.httpPort(), "/health/ready").body());
+            assertThat(ready.getString("status")).isEqualTo("DEGRADED");
+            JsonObject tviews = ready.getJsonArray("checks").stream().map(JsonObject.class::cast)
+                    .filter(o -> "tviews".equals(o.getString("id"))).findFirst().orElseThrow();
+            assertThat(tviews.getString("reason")).startsWith("1 tviews quarantined, 1 more owed a full refresh");
+            assertThat(tviews.getJsonArray("owed").getJsonObject(0).getString("tview")).isEqualTo("tv_gaugedoc");
+            String metrics = Http.get(first.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("tviewd_tview_quarantined{tview=\"tv_gauge\"} 1.0")
+                    .contains("tviewd_tview_owed{tview=\"tv_gaugedoc\"} 1.0");
 
             // changes while quarantined: their keys are dropped (the debt covers them)
             exec(c, "UPDATE tb_gauge SET label = 'changed' || pk_gauge WHERE pk_gauge <= 300");
@@ -92,6 +104,7 @@ class QuarantineRecoveryIT {
             assertThat(second.pipeline().status().get("tv_gauge").owedReason()).isNull();
             assertThat(text(c, "SELECT count(*)::text FROM tviewd.owed_refresh")).isEqualTo("0");
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "after a restart with owed full refreshes");
+            assertThat(new JsonObject(Http.get(second.httpPort(), "/health/ready").body()).getString("status")).isEqualTo("UP");
         }
     }
 }

@@ -55,7 +55,7 @@ final class HealthRoutes {
             }
             boolean up = dbProblem == null && streaming;
             JsonArray checks = new JsonArray().add(db).add(cdc);
-            boolean degraded = false;
+            boolean degraded = tviewsCheck(checks);
             EventStreams streams = daemon.events();
             if (streams != null) {
                 for (Map.Entry<String, String> e : streams.problems().entrySet()) {
@@ -80,5 +80,29 @@ final class HealthRoutes {
             json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? (degraded ? "DEGRADED" : "UP") : "DOWN")
                     .put("checks", checks));
         });
+    }
+
+    /** Adds check {@code tviews}: DEGRADED, naming them, while any tview is quarantined or owed a full refresh. */
+    private boolean tviewsCheck(JsonArray checks) {
+        if (daemon.pipeline() == null) {
+            return false;
+        }
+        JsonArray quarantined = new JsonArray();
+        JsonArray owed = new JsonArray();
+        daemon.pipeline().status().values().forEach(s -> {
+            if (s.quarantined()) {
+                quarantined.add(new JsonObject().put("tview", s.name()).put("lastError", s.lastError()));
+            } else if (s.owedReason() != null) {
+                owed.add(new JsonObject().put("tview", s.name()).put("reason", s.owedReason()));
+            }
+        });
+        boolean degraded = !quarantined.isEmpty() || !owed.isEmpty();
+        JsonObject check = new JsonObject().put("id", "tviews").put("status", degraded ? "DEGRADED" : "UP");
+        if (degraded) {
+            check.put("reason", quarantined.size() + " tviews quarantined, " + owed.size() + " more owed a full refresh: their rows "
+                            + "may be stale until it runs").put("quarantined", quarantined).put("owed", owed);
+        }
+        checks.add(check);
+        return degraded;
     }
 }

@@ -57,6 +57,15 @@ public final class DaemonMetrics {
                 .tag("tview", plan.tview().name()).tag("table", table.toString()).tag("kind", "unmapped").register(registry));
     }
 
+    /** 1 while the tview is quarantined (its refresh fails), and 1 while it is owed a full refresh (stale until paid). */
+    public void health(String tview, Supplier<Number> quarantined, Supplier<Number> owed) {
+        Gauge.builder("tviewd.tview.quarantined", quarantined).description("1 while the tview is quarantined: its refresh fails")
+                .tag("tview", tview).register(registry);
+        Gauge.builder("tviewd.tview.owed", owed)
+                .description("1 while the tview is owed a full refresh (persisted; its rows may be stale until it is paid)")
+                .tag("tview", tview).register(registry);
+    }
+
     /** (Re)tags the tview's mode gauge: the gauge of its previous mode goes away. */
     public void mode(String tview, String mode) {
         registry.find("tviewd.tview.mode").tag("tview", tview).gauges().forEach(registry::remove);

@@ -82,7 +82,9 @@ public final class RefreshPipeline implements ChangeHandler {
         this.metrics = metrics;
         this.retry = retry;
         for (RefreshPlan p : plans) {
-            status.put(p.tview().name(), new TviewStatus(p, modes.getOrDefault(p.tview().name(), MODE)));
+            TviewStatus s = new TviewStatus(p, modes.getOrDefault(p.tview().name(), MODE));
+            status.put(p.tview().name(), s);
+            metrics.health(s.name(), () -> s.quarantined ? 1 : 0, () -> s.owedReason != null ? 1 : 0);
         }
     }
 
