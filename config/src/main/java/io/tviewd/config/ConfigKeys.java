@@ -100,6 +100,8 @@ public final class ConfigKeys {
                 "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
+        define("discovery.schema-poll-interval", KeyType.DURATION, Duration.ofSeconds(2), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
+                "How often the running daemon checks the catalog for DDL (views redefined, tables altered or dropped, new pairs, replica identity); a change re-plans and reconciles the tviews it affects.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,
                 "Declared tviews or settings for discovered ones: list of {table, source-view, key, mode, schedule, unmapped, typename, mappings: [{table, column, sql}]}.");
     }

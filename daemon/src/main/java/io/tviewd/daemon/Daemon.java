@@ -22,7 +22,10 @@ import io.tviewd.connectors.postgres.plan.RefreshPlan;
 import io.tviewd.connectors.postgres.plan.TviewPlans;
 import io.tviewd.connectors.postgres.refresh.Refresher;
 import io.tviewd.connectors.postgres.replication.ReplicationSetup;
+import io.tviewd.connectors.postgres.catalog.CatalogVersion;
+import io.tviewd.connectors.postgres.plan.PlanFingerprint;
 import io.tviewd.connectors.postgres.state.OwedRefreshes;
+import io.tviewd.connectors.postgres.state.PlanFingerprints;
 import io.tviewd.connectors.postgres.state.StateSchema;
 import io.tviewd.daemon.events.EventStreams;
 import io.tviewd.daemon.http.DaemonView;
@@ -33,6 +36,7 @@ import io.tviewd.daemon.pipeline.ModeSetup;
 import io.tviewd.daemon.pipeline.ModeWatcher;
 import io.tviewd.daemon.pipeline.RefreshPipeline;
 import io.tviewd.daemon.pipeline.ScheduledRefresher;
+import io.tviewd.daemon.pipeline.SchemaWatcher;
 import io.tviewd.daemon.retry.Retry;
 import io.vertx.core.Vertx;
 
@@ -62,7 +66,8 @@ public final class Daemon implements DaemonView, AutoCloseable {
     private ScheduledRefresher scheduled;
     private ModeWatcher modeWatcher;
     private EventStreams events;
-    private Map<String, String> refused = Map.of();
+    private volatile Map<String, String> refused = Map.of();
+    private SchemaWatcher schemaWatcher;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private int httpPort = -1;
 
@@ -81,6 +86,8 @@ public final class Daemon implements DaemonView, AutoCloseable {
         List<RefreshPlan> plans = new ArrayList<>();
         Set<TableName> tables = new TreeSet<>();
         ModeSetup.Result modes;
+        Map<String, String> fingerprints = new java.util.LinkedHashMap<>();
+        String catalogVersion;
         try (Connection c = sessions.open("tviewd-setup")) {
             ReplicationSetup setup = new ReplicationSetup(c);
             setup.requireLogicalDecoding();
@@ -118,12 +125,30 @@ public final class Daemon implements DaemonView, AutoCloseable {
             }
             Set<TableName> published = new TreeSet<>(tables);
             published.add(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA));
+            // a tview whose plan or definitions differ from those it was last maintained under (DDL while the daemon was
+            // down, or a new pair) cannot be proven current: it is owed a full refresh, stored before its new fingerprint
+            catalogVersion = CatalogVersion.read(c);
+            Map<String, String> storedFingerprints = PlanFingerprints.read(c);
+            Map<String, String> redefined = new java.util.LinkedHashMap<>();
+            for (RefreshPlan p : plans) {
+                String t = p.tview().table().toString();
+                String fp = PlanFingerprint.of(c, p);
+                fingerprints.put(t, fp);
+                String old = storedFingerprints.get(t);
+                if (!fp.equals(old)) {
+                    redefined.put(t, old == null ? "not maintained by tviewd in this database before"
+                            : "its plan or definitions (view, a view or function it reads, columns, replica identity) changed since "
+                                    + "the last run");
+                }
+            }
+            OwedRefreshes.owe(c, redefined);
+            PlanFingerprints.store(c, fingerprints);
             // a new slot or publication streams only what comes after it: the cdc tviews are owed a full refresh for
             // what came before. Stored first, so a crash between creating the slot and that refresh still owes it.
             Set<String> owedBefore = OwedRefreshes.read(c).keySet();
             Map<String, String> pending = new java.util.LinkedHashMap<>();
             for (RefreshPlan p : modes.inMode(io.tviewd.config.RefreshMode.CDC)) {
-                if (!owedBefore.contains(p.tview().table().toString())) {
+                if (!owedBefore.contains(p.tview().table().toString()) && !redefined.containsKey(p.tview().table().toString())) {
                     pending.put(p.tview().table().toString(), "reconcile: the replication slot or publication is new "
                             + "and streams only later changes");
                 }
@@ -152,6 +177,9 @@ public final class Daemon implements DaemonView, AutoCloseable {
             scheduled.schedule(pipeline.status().get(p.tview().name()), modes.schedule(p));
         }
         modeWatcher = new ModeWatcher(sessions, pipeline, scheduled, metrics);
+        schemaWatcher = new SchemaWatcher(sessions, config, pipeline, scheduled, metrics, fingerprints, catalogVersion, r -> {
+            refused = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(r));
+        });
         DebeziumChangeSource cdc = new DebeziumChangeSource(config.database(), config.cdc());
         source = cdc;
         vertx = Vertx.vertx();
@@ -168,6 +196,7 @@ public final class Daemon implements DaemonView, AutoCloseable {
             }
         });
         modeWatcher.start();
+        schemaWatcher.start();
         stopped.whenComplete((v, e) -> {
             if (e != null) {
                 state = State.FAILED;
@@ -285,6 +314,9 @@ public final class Daemon implements DaemonView, AutoCloseable {
         }
         State before = state;
         state = State.STOPPING;
+        if (schemaWatcher != null) {
+            schemaWatcher.close();
+        }
         if (modeWatcher != null) {
             modeWatcher.close();
         }

@@ -96,11 +96,13 @@ final class HealthRoutes {
                 owed.add(new JsonObject().put("tview", s.name()).put("reason", s.owedReason()));
             }
         });
-        boolean degraded = !quarantined.isEmpty() || !owed.isEmpty();
+        Map<String, String> refused = daemon.refused();
+        boolean degraded = !quarantined.isEmpty() || !owed.isEmpty() || !refused.isEmpty();
         JsonObject check = new JsonObject().put("id", "tviews").put("status", degraded ? "DEGRADED" : "UP");
         if (degraded) {
-            check.put("reason", quarantined.size() + " tviews quarantined, " + owed.size() + " more owed a full refresh: their rows "
-                            + "may be stale until it runs").put("quarantined", quarantined).put("owed", owed);
+            check.put("reason", quarantined.size() + " tviews quarantined, " + owed.size() + " more owed a full refresh (their rows "
+                            + "may be stale until it runs), " + refused.size() + " refused (not maintained)")
+                    .put("quarantined", quarantined).put("owed", owed).put("refused", new JsonObject(new java.util.LinkedHashMap<>(refused)));
         }
         checks.add(check);
         return degraded;

@@ -59,6 +59,9 @@ public final class DaemonMetrics {
 
     /** 1 while the tview is quarantined (its refresh fails), and 1 while it is owed a full refresh (stale until paid). */
     public void health(String tview, Supplier<Number> quarantined, Supplier<Number> owed) {
+        // a re-planned tview gets a new status: its gauges must read that one
+        registry.find("tviewd.tview.quarantined").tag("tview", tview).gauges().forEach(registry::remove);
+        registry.find("tviewd.tview.owed").tag("tview", tview).gauges().forEach(registry::remove);
         Gauge.builder("tviewd.tview.quarantined", quarantined).description("1 while the tview is quarantined: its refresh fails")
                 .tag("tview", tview).register(registry);
         Gauge.builder("tviewd.tview.owed", owed)

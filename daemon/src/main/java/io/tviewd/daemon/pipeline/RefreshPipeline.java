@@ -52,11 +52,12 @@ public final class RefreshPipeline implements ChangeHandler {
     private final Refresher refresher;
     private final Recovery recovery;
     private volatile KeyMapper mapper;
-    private final List<RefreshPlan> plans;
+    private volatile List<RefreshPlan> plans;
     private final Map<String, String> modes = new java.util.concurrent.ConcurrentHashMap<>();
     /** Held while a batch is mapped and refreshed, and while modes change: a mode applies between batches. */
     private final Object batchLock = new Object();
-    private final Map<String, TviewStatus> status = new LinkedHashMap<>();
+    /** Replaced whole (never changed in place) when the tviews are re-planned: readers iterate a consistent map. */
+    private volatile Map<String, TviewStatus> status = new LinkedHashMap<>();
     private final DaemonMetrics metrics;
     private final Retry retry;
     private final Duration quarantineRetry;
@@ -82,9 +83,41 @@ public final class RefreshPipeline implements ChangeHandler {
         this.metrics = metrics;
         this.retry = retry;
         for (RefreshPlan p : plans) {
-            TviewStatus s = new TviewStatus(p, modes.getOrDefault(p.tview().name(), MODE));
-            status.put(p.tview().name(), s);
-            metrics.health(s.name(), () -> s.quarantined ? 1 : 0, () -> s.owedReason != null ? 1 : 0);
+            status.put(p.tview().name(), newStatus(p, modes.getOrDefault(p.tview().name(), MODE)));
+        }
+    }
+
+    private TviewStatus newStatus(RefreshPlan p, String mode) {
+        TviewStatus s = new TviewStatus(p, mode);
+        metrics.health(s.name(), () -> s.quarantined ? 1 : 0, () -> s.owedReason != null ? 1 : 0);
+        return s;
+    }
+
+    /**
+     * Applies new plans between two batches (the catalog changed while running): tviews in {@code replaced} and new
+     * ones get a fresh status, dropped ones lose theirs, the others keep theirs. The caller then owes the replaced and
+     * new ones a full refresh, which covers what the old plans mapped wrongly or missed.
+     *
+     * @return the statuses of the tviews dropped
+     */
+    public List<TviewStatus> replan(List<RefreshPlan> newPlans, Map<String, String> newModes, java.util.Set<String> replaced) {
+        synchronized (batchLock) {
+            Map<String, TviewStatus> next = new LinkedHashMap<>();
+            for (RefreshPlan p : newPlans) {
+                String name = p.tview().name();
+                TviewStatus old = status.get(name);
+                String mode = newModes.getOrDefault(name, MODE);
+                next.put(name, old != null && !replaced.contains(name) ? old : newStatus(p, mode));
+            }
+            List<TviewStatus> dropped = status.values().stream().filter(s -> !next.containsKey(s.name())).toList();
+            modes.clear();
+            next.values().forEach(s -> modes.put(s.name(), s.mode()));
+            plans = newPlans.stream().map(p -> next.get(p.tview().name()).plan()).toList();
+            status = next;
+            mapper = cdcMapper();
+            // its prepared statements were built from the old plans
+            refresher.close();
+            return dropped;
         }
     }
 
@@ -127,8 +160,12 @@ public final class RefreshPipeline implements ChangeHandler {
      */
     long setMode(String tview, String mode) {
         synchronized (batchLock) {
+            TviewStatus s = status.get(tview);
+            if (s == null) {
+                return lastLsn.get();   // dropped by a re-plan meanwhile
+            }
             modes.put(tview, mode);
-            status.get(tview).mode = mode;
+            s.mode = mode;
             mapper = cdcMapper();
             return lastLsn.get();
         }
@@ -289,8 +326,12 @@ public final class RefreshPipeline implements ChangeHandler {
     /** Records results of refreshes driven elsewhere (scheduled runs) in the same status and metrics. */
     public void recordExternal(List<RefreshResult> results, String mode) throws SQLException {
         for (RefreshResult r : results) {
+            TviewStatus s = status.get(r.tview().name());
+            if (s == null || !s.plan().tview().equals(r.tview())) {
+                continue;   // re-planned meanwhile: the new plan's status owes its own full refresh
+            }
             metrics.refreshed(r, mode);
-            apply(status.get(r.tview().name()), r, Instant.now());
+            apply(s, r, Instant.now());
         }
     }
 

@@ -32,6 +32,7 @@ public final class StateSchema {
             ModeStore.install(c);
             CutoverJournal.install(c);
             OwedRefreshes.install(c);
+            PlanFingerprints.install(c);
             s.execute("COMMENT ON TABLE " + OFFSETS
                     + " IS 'tviewd: CDC source offsets, advanced only after the refresh covering them committed'");
         }
