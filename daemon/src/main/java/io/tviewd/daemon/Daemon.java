@@ -157,6 +157,11 @@ public final class Daemon implements DaemonView, AutoCloseable {
             boolean publicationChanged = setup.syncPublication(config.cdc().publicationName(), published);
             boolean slotCreated = slotWait.call("claiming replication slot " + config.cdc().slotName(),
                     () -> setup.ensureSlot(config.cdc().slotName()), e -> e instanceof ReplicationSetup.SlotInUseException);
+            if (slotCreated && setup.discardOrphanedOffsets(config.cdc().slotName())) {
+                LOG.warn("Replication slot {} was missing or lost although positions for it were stored (dropped by a DBA, a failover, "
+                        + "or max_slot_wal_keep_size): changes since the last stored position cannot be streamed; streaming starts from "
+                        + "the new slot and every cdc tview is reconciled with a full refresh", config.cdc().slotName());
+            }
             if (!slotCreated && !publicationChanged) {
                 OwedRefreshes.cancel(c, pending.keySet());
             }

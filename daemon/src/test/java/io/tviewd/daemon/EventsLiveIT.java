@@ -153,12 +153,47 @@ class EventsLiveIT {
         }
     }
 
+    /**
+     * Any role may write a logical message with the daemon's prefix. Garbage is logged, counted and skipped (the stream
+     * goes on); a well-formed message without the daemon's event key, which other roles cannot read, is never delivered.
+     */
+    @Test
+    void poisonAndForgedMessages_areSkippedCountedAndNeverDelivered() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_forged", 10, 20, 20);
+        BlogDatabase.populate(db);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evforged"));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+            daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            io.tviewd.daemon.support.Sql.exec(c, "CREATE ROLE mallory_ev LOGIN; SET ROLE mallory_ev");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.tviewd.daemon.support.Sql.text(c, "SELECT key FROM tviewd.event_key"))
+                    .hasMessageContaining("permission denied");
+            String forgedKey = "00000000-0000-0000-0000-00000000f0f0";
+            io.tviewd.daemon.support.Sql.exec(c, "SELECT pg_logical_emit_message(true, 'tviewd', 'not json at all')");
+            io.tviewd.daemon.support.Sql.exec(c, "SELECT pg_logical_emit_message(true, 'tviewd', '{\"v\": 2, \"a\": \"guess\", "
+                    + "\"t\": \"public.tv_post\", \"c\": {\"m\": \"cdc\"}, \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"" + forgedKey + "\"]]}')");
+            io.tviewd.daemon.support.Sql.exec(c, "RESET ROLE");
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'after the forgery' WHERE pk_post = 1");
+            String genuine = io.tviewd.daemon.support.Sql.text(c, "SELECT id::text FROM tb_post WHERE pk_post = 1");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    bus.stream().anyMatch(e -> e.key().asText().equals(genuine)));
+            assertThat(bus).noneMatch(e -> e.key().asText().equals(forgedKey));
+            assertThat(daemon.cdcStreaming()).isTrue();
+            String metrics = io.tviewd.daemon.support.Http.get(daemon.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("tviewd_events_rejected_total{reason=\"forged\",stream=\"live\"} 1.0")
+                    .contains("tviewd_events_rejected_total{reason=\"malformed\",stream=\"live\"} 1.0");
+        }
+    }
+
     @Test
     void withoutData_eventsCarryNoRow_fromCdcAndTriggerRefreshesAlike() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_nodata", 20, 60, 120);
         BlogDatabase.populate(db);
         EventLedger.install(db);
         try (java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            // the probe decodes from before the daemon's first start: its publication must exist from the slot's start on
+            io.tviewd.daemon.support.Sql.exec(c, "CREATE PUBLICATION tviewd_events");
             io.tviewd.daemon.support.Sql.exec(c, "SELECT pg_create_logical_replication_slot('evnodata_probe', 'pgoutput')");
         }
         long seed = Workloads.seed() + 7;

@@ -31,7 +31,7 @@ import io.tviewd.daemon.support.Tviews;
  * refused with a message naming the use it cannot map. A silent difference fails and prints the view SQL and seed.
  * Generated shapes: joins on foreign-key and other columns, the same table in several roles, junctions, correlated
  * counts, aggregates and top-N subqueries, siblings, grouped derived tables, LEFT JOIN, EXISTS/IN filters, UNION ALL
- * branches, CTEs, nested views; and shapes that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
+ * branches, CTEs, nested views, a nested tview, a range-partitioned table (odd seeds); and shapes that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
  * time, a function reading a table).
  *
  * <p>CI runs {@value #DEFAULT_SEEDS} seeds; {@code -Dlineage.seeds=N} (and {@code -Dlineage.seed=S} for one) runs more:
@@ -69,6 +69,10 @@ class LineageDifferentialIT {
             INSERT INTO tb_comment SELECT g, 1 + g % 80, 1 + (g * 7) % 30, 'comment ' || g, g FROM generate_series(1, 200) g;
             INSERT INTO tb_follow SELECT DISTINCT 1 + g % 30, 1 + (g * 11) % 30 FROM generate_series(1, 90) g WHERE g % 30 <> (g * 11) % 30;
             INSERT INTO tb_photo (pk_photo, fk_owner, caption) SELECT g, 1 + g % 30, 'photo ' || g FROM generate_series(1, 40) g;
+            -- a nested tview some generated views embed
+            CREATE VIEW v_gu AS SELECT u.id, u.pk_user, jsonb_build_object('name', u.name,
+                'nposts', (SELECT count(*) FROM tb_post p WHERE p.fk_author = u.pk_user)) AS data FROM tb_user u;
+            CREATE TABLE tv_gu (id uuid PRIMARY KEY, pk_user bigint NOT NULL UNIQUE, data jsonb NOT NULL);
             CREATE VIEW v_author_card AS SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_follow f WHERE f.fk_followee = u.pk_user) AS fans
                 FROM tb_user u;
             """;
@@ -103,6 +107,25 @@ class LineageDifferentialIT {
                     INSERT INTO tb_product_tag SELECT DISTINCT 1 + g % 12, 1 + g % 6 FROM generate_series(1, 30) g;
                     """;
 
+    /** Odd seeds: tb_comment range-partitioned (rows move between partitions), each leaf with its own FULL identity. */
+    private static final String PARTITIONED_COMMENT = """
+            CREATE TABLE tb_comment (pk_comment bigint PRIMARY KEY, fk_post bigint NOT NULL REFERENCES tb_post ON DELETE CASCADE,
+                                     fk_user bigint NOT NULL REFERENCES tb_user, body text NOT NULL, created int NOT NULL)
+                PARTITION BY RANGE (pk_comment);
+            CREATE TABLE tb_comment_lo PARTITION OF tb_comment FOR VALUES FROM (MINVALUE) TO (150);
+            CREATE TABLE tb_comment_hi PARTITION OF tb_comment FOR VALUES FROM (150) TO (MAXVALUE);
+            ALTER TABLE tb_comment_lo REPLICA IDENTITY FULL; ALTER TABLE tb_comment_hi REPLICA IDENTITY FULL;
+            """;
+
+    static String schema(long seed) {
+        if (seed % 2 == 0) {
+            return SCHEMA;
+        }
+        int start = SCHEMA.indexOf("CREATE TABLE tb_comment");
+        int end = SCHEMA.indexOf("CREATE TABLE tb_follow");
+        return SCHEMA.substring(0, start) + PARTITIONED_COMMENT + SCHEMA.substring(end);
+    }
+
     /** One piece of a generated view: a field of its document, and whether tviewd can prove it covered. */
     record Part(String field, String sql, boolean mappable, String join, String where) {
         static Part field(String field, String sql, boolean mappable) {
@@ -132,6 +155,7 @@ class LineageDifferentialIT {
                 new Part("followed_author", "true", true, "", "p.fk_author IN (SELECT f.fk_followee FROM tb_follow f)"),
                 Part.field("card", "(SELECT jsonb_build_object('n', ac.name, 'f', ac.fans) FROM v_author_card ac"
                         + " WHERE ac.pk_user = p.fk_author)", true),
+                Part.field("author_doc", "(SELECT gu.data FROM tv_gu gu WHERE gu.pk_user = p.fk_author)", true),
                 Part.field("cte", "(WITH mine AS (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post)"
                         + " SELECT count(*) FROM mine)", true),
                 // not provable: must be refused, naming the use
@@ -221,7 +245,7 @@ class LineageDifferentialIT {
         for (int i = 0; i < statements; i++) {
             int user = 1 + r.nextInt(30);
             int post = 1 + r.nextInt(80);
-            String sql = switch (r.nextInt(16)) {
+            String sql = switch (r.nextInt(17)) {
                 case 0 -> "UPDATE tb_user SET name = 'renamed " + i + "' WHERE pk_user = " + user;
                 case 1 -> "UPDATE tb_user SET org = 'org" + r.nextInt(4) + "', score = " + r.nextInt(9) + " WHERE pk_user = " + user;
                 case 2 -> "UPDATE tb_post SET title = 'retitled " + i + "' WHERE pk_post = " + post;
@@ -241,6 +265,9 @@ class LineageDifferentialIT {
                 case 12 -> "INSERT INTO tb_follow VALUES (" + user + ", " + (1 + r.nextInt(30)) + ") ON CONFLICT DO NOTHING";
                 case 13 -> "DELETE FROM tb_follow WHERE (fk_follower, fk_followee) = (SELECT fk_follower, fk_followee FROM tb_follow"
                         + " ORDER BY 1, 2 OFFSET " + r.nextInt(40) + " LIMIT 1)";
+                // a new key: on a partitioned tb_comment the row moves to the other partition
+                case 15 -> "UPDATE tb_comment SET pk_comment = " + (200_000 + i) + " WHERE pk_comment = (SELECT pk_comment FROM tb_comment"
+                        + " WHERE pk_comment < 150 ORDER BY pk_comment OFFSET " + r.nextInt(20) + " LIMIT 1)";
                 case 14 -> "UPDATE tb_category SET label = 'label " + i + "' WHERE code = 'c" + (1 + r.nextInt(6)) + "'";
                 default -> "UPDATE tb_photo SET caption = 'caption " + i + "', fk_owner = " + user + " WHERE pk_photo = " + (1 + r.nextInt(40));
             };
@@ -318,6 +345,14 @@ class LineageDifferentialIT {
                         FROM tb_day d;
                     CREATE TABLE ta_day (d date PRIMARY KEY, label text, readings bigint, total numeric, last_at timestamptz,
                                          tags text, notes bigint);
+                    -- FULL on the partitioned table is not inherited: one leaf still logs only its key
+                    CREATE TABLE tb_sample (pk bigint, taken date NOT NULL, day_ref date NOT NULL, v int NOT NULL,
+                                            PRIMARY KEY (pk, taken)) PARTITION BY RANGE (taken);
+                    CREATE TABLE tb_sample_a PARTITION OF tb_sample FOR VALUES FROM ('2026-01-01') TO ('2026-07-01');
+                    CREATE TABLE tb_sample_b PARTITION OF tb_sample FOR VALUES FROM ('2026-07-01') TO ('2027-01-01');
+                    ALTER TABLE tb_sample REPLICA IDENTITY FULL; ALTER TABLE tb_sample_a REPLICA IDENTITY FULL;
+                    CREATE VIEW va_sample_day AS SELECT d.d, (SELECT sum(s.v) FROM tb_sample s WHERE s.day_ref = d.d) AS total FROM tb_day d;
+                    CREATE TABLE ta_sample_day (d date PRIMARY KEY, total bigint);
                     CREATE TABLE tb_loose (code text NOT NULL, value text NOT NULL);
                     CREATE VIEW v_loose AS SELECT d.d AS id, (SELECT min(l.value) FROM tb_loose l WHERE l.code = d.label) AS data FROM tb_day d;
                     CREATE TABLE tv_loose (id date PRIMARY KEY, data text);
@@ -333,6 +368,10 @@ class LineageDifferentialIT {
                     .contains("base table public.tb_loose has REPLICA IDENTITY DEFAULT and no primary key")
                     .contains("every UPDATE and DELETE on it would fail for its writers");
             assertThat(daemon.refused()).doesNotContainKey("public.ta_day");
+            assertThat(daemon.refused().get("public.ta_sample_day"))
+                    .contains("reads public.tb_sample.day_ref from the old row image, but public.tb_sample has REPLICA IDENTITY that "
+                            + "differs between its partitions (old images carry only [pk, taken])")
+                    .contains("ALTER TABLE \"public\".\"tb_sample_b\" REPLICA IDENTITY FULL;");
             // the leaves' changes arrive under the partitioned table's name, the one the view reads
             assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT string_agg(tablename, ',' ORDER BY tablename)"
                     + " FROM pg_publication_tables WHERE pubname = 'tviewd' AND tablename LIKE 'tb_reading%'")).isEqualTo("tb_reading");
@@ -408,7 +447,7 @@ class LineageDifferentialIT {
         List<Generated> views = generate(seed);
         Map<String, Generated> byTview = new LinkedHashMap<>();
         try (Connection c = session(db)) {
-            exec(c, SCHEMA);
+            exec(c, schema(seed));
             for (Generated g : views) {
                 exec(c, "CREATE VIEW v_" + g.name() + " AS " + g.sql());
                 exec(c, "CREATE TABLE tv_" + g.name() + " (id uuid PRIMARY KEY, data jsonb NOT NULL)");

@@ -51,6 +51,10 @@ public final class DebeziumEventSource implements AutoCloseable {
     /** The stream's own engine, or null when attached to the CDC stream. */
     private final DebeziumRunner runner;
     private final String topicPrefix;
+    /** The key every genuine message carries ({@code tviewd.event_key}). */
+    private final String eventKey;
+    /** Told {@code malformed} or {@code forged} for every message skipped. */
+    private final java.util.function.Consumer<String> onRejected;
 
     /** Events of the open transaction, keyed by tview and key (engine thread only). */
     private final Map<String, Pending> open = new LinkedHashMap<>();
@@ -65,9 +69,13 @@ public final class DebeziumEventSource implements AutoCloseable {
      * @param slot the stream's own replication slot (must exist)
      * @param publication a publication holding {@code tviewd.heartbeat}, so the slot advances on an idle database
      * @param typenames tview name ({@code public.tv_post}) → entity name in events
+     * @param eventKey the key genuine messages carry; a message without it is skipped as forged
+     * @param onRejected told {@code malformed} or {@code forged} for each message skipped
      */
     public DebeziumEventSource(DatabaseConfig database, CdcConfig cdc, String slot, String publication, EventsConfig events,
-                               Function<String, String> typenames) {
+                               Function<String, String> typenames, String eventKey, java.util.function.Consumer<String> onRejected) {
+        this.eventKey = eventKey;
+        this.onRejected = onRejected;
         this.database = database;
         this.cdc = cdc;
         this.slot = slot;
@@ -83,8 +91,9 @@ public final class DebeziumEventSource implements AutoCloseable {
      * A source without an engine of its own: {@link DebeziumChangeSource#attachEvents} feeds it the CDC stream's
      * records, and the CDC stream's offsets then also stand for this stream's position.
      */
-    public static DebeziumEventSource attached(CdcConfig cdc, EventsConfig events, Function<String, String> typenames) {
-        return new DebeziumEventSource(null, cdc, null, null, events, typenames);
+    public static DebeziumEventSource attached(CdcConfig cdc, EventsConfig events, Function<String, String> typenames, String eventKey,
+                                               java.util.function.Consumer<String> onRejected) {
+        return new DebeziumEventSource(null, cdc, null, null, events, typenames, eventKey, onRejected);
     }
 
     public CompletableFuture<Void> start(EventHandler handler) {
@@ -142,7 +151,18 @@ public final class DebeziumEventSource implements AutoCloseable {
                 }
                 Long ts = value.getStruct("source").getInt64("ts_ms");
                 long committed = ts == null ? System.currentTimeMillis() : ts;
-                for (JsonNode m : events(parse(message.getBytes("content")))) {
+                List<JsonNode> accepted;
+                try {
+                    accepted = accept(message.getBytes("content"), eventKey);
+                } catch (RejectedMessage e) {
+                    // any role may call pg_logical_emit_message: never let one stop the stream or pose as an event
+                    Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
+                    LOG.warn("Skipped a {} logical message with prefix '{}' at LSN {}: {}", e.kind, RefreshStatements.EVENT_PREFIX, lsn,
+                            e.getMessage());
+                    onRejected.accept(e.kind);
+                    continue;
+                }
+                for (JsonNode m : accepted) {
                     Pending p = new Pending(m, committed);
                     if (spill != null) {
                         spill.append(p);
@@ -326,12 +346,45 @@ public final class DebeziumEventSource implements AutoCloseable {
         return out;
     }
 
-    private static JsonNode parse(byte[] content) {
-        try {
-            return JSON.readTree(content);
-        } catch (IOException e) {
-            throw new IllegalStateException("A tviewd logical message is not valid JSON: " + e.getMessage(), e);
+    /** A logical message with the daemon's prefix that is not one of its refresh-event messages. */
+    static final class RejectedMessage extends Exception {
+        final String kind;
+
+        RejectedMessage(String kind, String message) {
+            super(message);
+            this.kind = kind;
         }
+    }
+
+    /**
+     * The events of one message, after checking it is the daemon's: it must carry {@code eventKey} (else it is
+     * {@code forged}) and have the shape refresh statements write (else {@code malformed}).
+     */
+    static List<JsonNode> accept(byte[] content, String eventKey) throws RejectedMessage {
+        JsonNode m;
+        try {
+            m = JSON.readTree(content);
+        } catch (IOException e) {
+            throw new RejectedMessage("malformed", "not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (m == null || !m.isObject()) {
+            throw new RejectedMessage("malformed", "not a JSON object");
+        }
+        JsonNode a = m.get("a");
+        if (a == null || !a.isTextual() || !java.security.MessageDigest.isEqual(a.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                eventKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            throw new RejectedMessage("forged", "it does not carry the daemon's event key (written by another session, not by a refresh)");
+        }
+        if (m.path("v").asInt() != 2 || !m.path("t").isTextual() || !m.path("x").canConvertToLong() || !m.path("r").isTextual()
+                || !(m.path("c").isObject() || m.path("c").isNull() || m.path("c").isMissingNode()) || !m.path("e").isArray()) {
+            throw new RejectedMessage("malformed", "fields v, t, x, r, c, e are not those of a refresh-event message");
+        }
+        for (JsonNode e : m.get("e")) {
+            if (!e.isArray() || e.size() < 2 || e.size() > 3 || !List.of("i", "u", "d").contains(e.get(0).asText()) || e.get(1).isNull()) {
+                throw new RejectedMessage("malformed", "event " + e + " is not [op, key] or [op, key, row]");
+            }
+        }
+        return events(m);
     }
 
     /** The commit LSN from a Debezium PostgreSQL transaction id ({@code txId:commitLsn}). */

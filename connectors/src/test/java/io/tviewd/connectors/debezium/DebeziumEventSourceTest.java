@@ -47,9 +47,45 @@ class DebeziumEventSourceTest {
         assertThat(events.get(0).get("d").isNull()).isTrue();
     }
 
+    private static final String KEY = "0123456789abcdef";
+
+    private static DebeziumEventSource.RejectedMessage rejected(String content) {
+        try {
+            DebeziumEventSource.accept(content.getBytes(java.nio.charset.StandardCharsets.UTF_8), KEY);
+        } catch (DebeziumEventSource.RejectedMessage e) {
+            return e;
+        }
+        throw new AssertionError("accepted: " + content);
+    }
+
     @Test
-    void events_ofAMessageOfTheFormerFormat_isThatOneEvent() throws Exception {
-        JsonNode old = JSON.readTree("{\"t\": \"public.tv_post\", \"o\": \"u\", \"k\": \"k1\", \"d\": null, \"c\": {}, \"x\": 1, \"r\": \"t\"}");
-        assertThat(DebeziumEventSource.events(old)).containsExactly(old);
+    void accept_aMessageWithTheKey_givesItsEvents() throws Exception {
+        List<JsonNode> events = DebeziumEventSource.accept(("{\"v\": 2, \"a\": \"" + KEY + "\", \"t\": \"public.tv_post\", \"c\": {},"
+                + " \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"], [\"d\", 2]]}").getBytes(java.nio.charset.StandardCharsets.UTF_8), KEY);
+        assertThat(events).extracting(e -> e.get("k").toString()).containsExactly("\"k1\"", "2");
+    }
+
+    @Test
+    void accept_aMessageWithoutTheKeyOrAnother_isForged() {
+        String body = "\"v\": 2, \"t\": \"public.tv_post\", \"c\": {}, \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"]]";
+        assertThat(rejected("{" + body + "}").kind).isEqualTo("forged");
+        assertThat(rejected("{\"a\": \"guess\", " + body + "}").kind).isEqualTo("forged");
+        assertThat(rejected("{\"a\": 42, " + body + "}").getMessage()).contains("does not carry the daemon's event key");
+        // the former single-event format carries no key: no longer accepted
+        assertThat(rejected("{\"t\": \"public.tv_post\", \"o\": \"u\", \"k\": \"k1\", \"d\": null, \"c\": {}, \"x\": 1, \"r\": \"t\"}").kind)
+                .isEqualTo("forged");
+    }
+
+    @Test
+    void accept_garbageOrAWrongShape_isMalformedNamingWhy() {
+        assertThat(rejected("not json").kind).isEqualTo("malformed");
+        assertThat(rejected("not json").getMessage()).startsWith("not JSON");
+        assertThat(rejected("[1, 2]").getMessage()).isEqualTo("not a JSON object");
+        String head = "{\"a\": \"" + KEY + "\", ";
+        assertThat(rejected(head + "\"v\": 2, \"t\": 5, \"x\": 1, \"r\": \"t\", \"e\": []}").getMessage())
+                .contains("fields v, t, x, r, c, e");
+        assertThat(rejected(head + "\"v\": 2, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"z\", 1]]}").getMessage())
+                .isEqualTo("event [\"z\",1] is not [op, key] or [op, key, row]");
+        assertThat(rejected(head + "\"v\": 2, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"u\"]]}").kind).isEqualTo("malformed");
     }
 }

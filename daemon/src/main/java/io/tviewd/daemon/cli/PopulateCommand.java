@@ -8,6 +8,7 @@ import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.plan.RefreshPlan;
 import io.tviewd.connectors.postgres.refresh.Refresher;
 import io.tviewd.connectors.postgres.refresh.TviewPopulator;
+import io.tviewd.daemon.pipeline.TviewMaintenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +49,12 @@ final class PopulateCommand implements Callable<Integer> {
                     io.tviewd.connectors.postgres.refresh.RefreshCause.of("populate"), PopulateCommand::bar);
             System.out.printf("%n%s populated from %s: %d rows visited, %d written, %d deleted in %d ms%n", plan.tview().name(),
                     plan.tview().sourceView(), r.rows(), r.written(), r.deleted(), (System.nanoTime() - t0) / 1_000_000);
+            if (r.written() + r.deleted() > 0) {
+                for (String outer : TviewMaintenance.refreshDependents(sessions, cfg.refresh(), DatabaseOptions.all(cfg), plan.tview(),
+                        "populate")) {
+                    System.out.printf("%s diff-refreshed: it reads %s%n", outer, plan.tview().name());
+                }
+            }
             return Main.EXIT_OK;
         }
     }

@@ -45,6 +45,8 @@ public final class EventStreams implements AutoCloseable {
     private final List<Running> running = new ArrayList<>();
     private final List<SinkDelivery> deliveries = new ArrayList<>();
     private LiveEvents live;
+    /** The key genuine refresh-event messages carry, read at {@link #prepare}. */
+    private String eventKey;
     private java.util.function.BiConsumer<String, Throwable> onDeath = (s, e) -> { };
 
     public EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames) {
@@ -83,11 +85,18 @@ public final class EventStreams implements AutoCloseable {
             throw new IllegalStateException("Refresh events need PostgreSQL 14 or later (pgoutput decodes logical messages from 14 on); "
                     + "this server is " + version + ": upgrade, or set events.enabled=false (TVIEWD_EVENTS_ENABLED=false)");
         }
+        eventKey = StateSchema.eventKey(c);
         setup.syncPublication(publication(config), Set.of(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA)));
         for (String stream : streams()) {
             String slot = slot(config, stream);
-            slotWait.call("claiming replication slot " + slot, () -> setup.ensureSlot(slot),
+            boolean created = slotWait.call("claiming replication slot " + slot, () -> setup.ensureSlot(slot),
                     e -> e instanceof ReplicationSetup.SlotInUseException);
+            if (created && setup.discardOrphanedOffsets(slot)) {
+                LOG.error("Replication slot {} of event stream {} was missing or lost although positions for it were stored (dropped by "
+                        + "a DBA, a failover, or max_slot_wal_keep_size): the refresh events committed since its last stored position "
+                        + "cannot be delivered; the stream starts from the new slot (consumers should re-read the affected tviews)",
+                        slot, stream);
+            }
         }
         String retired = slot(config, LIVE);
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
@@ -107,7 +116,11 @@ public final class EventStreams implements AutoCloseable {
      */
     public void attachLive(Connection c, Vertx vertx, DebeziumChangeSource cdc) throws SQLException {
         live = new LiveEvents(vertx, config.events(), metrics, resumePosition(c, config.cdc().slotName()));
-        DebeziumEventSource source = DebeziumEventSource.attached(config.cdc(), config.events(), typenames);
+        if (eventKey == null) {
+            eventKey = StateSchema.eventKey(c);
+        }
+        DebeziumEventSource source = DebeziumEventSource.attached(config.cdc(), config.events(), typenames, eventKey,
+                kind -> metrics.eventMessageRejected(LIVE, kind));
         cdc.attachEvents(source, events -> {
             metrics.eventsReceived(LIVE, events.size());
             live.handle(events);
@@ -165,7 +178,7 @@ public final class EventStreams implements AutoCloseable {
 
     private void start(String stream, io.tviewd.connectors.events.EventHandler handler) {
         DebeziumEventSource source = new DebeziumEventSource(config.database(), config.cdc(), slot(config, stream),
-                publication(config), config.events(), typenames);
+                publication(config), config.events(), typenames, eventKey, kind -> metrics.eventMessageRejected(stream, kind));
         CompletableFuture<Void> done = source.start(events -> {
             metrics.eventsReceived(stream, events.size());
             handler.handle(events);

@@ -92,6 +92,12 @@ public final class DaemonMetrics {
                 .description("Scheduled mode: 1 when the last run failed, 0 when it succeeded").tag("tview", tview).register(registry);
     }
 
+    /** A logical message with the daemon's prefix that an event stream skipped: {@code malformed} or {@code forged}. */
+    public void eventMessageRejected(String stream, String kind) {
+        Counter.builder("tviewd.events.rejected").description("Logical messages with the tviewd prefix skipped as malformed or forged")
+                .tag("stream", stream).tag("reason", kind).register(registry).increment();
+    }
+
     public void changesConsumed(TableName table, int n) {
         Counter.builder("tviewd.cdc.changes").description("Base-table changes consumed from the change stream")
                 .tag("table", table.toString()).register(registry).increment(n);

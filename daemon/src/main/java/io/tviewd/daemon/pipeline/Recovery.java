@@ -44,17 +44,17 @@ final class Recovery {
     }
 
     /**
-     * Pays a tview's debt: a chunked diff refresh through {@code refresher} (the caller's, on the caller's thread),
-     * then removes the debt as it stood when the refresh began.
+     * Pays a tview's debt: a chunked diff refresh through {@code refresher} (the caller's, on the caller's thread; its
+     * events say mode {@code reconcile}), then removes the debt as it stood when the refresh began.
      *
      * @throws SQLException when a chunk fails (the debt stays)
      */
-    TviewPopulator.Result recover(Refresher refresher, Tview t, String mode) throws SQLException {
+    TviewPopulator.Result recover(Refresher refresher, Tview t) throws SQLException {
         try (Connection c = sessions.open("tviewd-recovery", config.statementTimeout())) {
             OwedRefreshes.Owed owed = OwedRefreshes.read(c).get(t.table().toString());
             Instant owedAt = owed == null ? Instant.now() : owed.owedAt();
             TviewPopulator.Result r = TviewPopulator.populate(c, refresher, t, TviewPopulator.CHUNK_SIZE,
-                    RefreshCause.of(mode), (n, total) -> { });
+                    RefreshCause.of("reconcile"), (n, total) -> { });
             OwedRefreshes.settle(c, t.table().toString(), owedAt);
             return r;
         }

@@ -297,7 +297,7 @@ public final class RefreshPipeline implements ChangeHandler {
             long start = System.nanoTime();
             RefreshResult result;
             try {
-                TviewPopulator.Result r = retry.call("recovery of " + t.name(), () -> recovery.recover(refresher, t, s.mode()),
+                TviewPopulator.Result r = retry.call("recovery of " + t.name(), () -> recovery.recover(refresher, t),
                         e -> e instanceof SQLException x && Refresher.isRetriable(x));
                 result = new RefreshResult(t, true, r.rows(), r.written(), r.deleted(), Math.max(0, r.rows() - r.written()),
                         System.nanoTime() - start, null);

@@ -281,7 +281,44 @@ public final class TviewCatalog {
                 }
             }
         }
-        return new BaseTable(name, primaryKeyColumns(name), new ArrayList<>(columns(name, false).keySet()), identity, index);
+        List<String> columns = new ArrayList<>(columns(name, false).keySet());
+        List<String> primaryKey = primaryKeyColumns(name);
+        List<TableName> leaves = leafPartitions(name);
+        if (leaves.isEmpty()) {
+            return new BaseTable(name, primaryKey, columns, identity, index);
+        }
+        // the WAL logs each row's old image with its leaf partition's identity, which is not inherited from the parent
+        java.util.Set<Character> kinds = new java.util.HashSet<>();
+        List<String> common = null;
+        for (TableName leaf : leaves) {
+            BaseTable l = baseTable(leaf);
+            kinds.add(l.replicaIdentity());
+            List<String> carried = l.identityColumns();
+            common = common == null ? new ArrayList<>(carried) : new ArrayList<>(common.stream().filter(carried::contains).toList());
+        }
+        if (kinds.size() == 1 && kinds.contains('f')) {
+            return new BaseTable(name, primaryKey, columns, 'f', List.of(), leaves);
+        }
+        if (kinds.size() == 1 && kinds.contains('d') && common.equals(primaryKey)) {
+            return new BaseTable(name, primaryKey, columns, 'd', List.of(), leaves);
+        }
+        return new BaseTable(name, primaryKey, columns, 'm', common, leaves);
+    }
+
+    /** The leaf partitions of a partitioned table (empty for any other relation). */
+    private List<TableName> leafPartitions(TableName table) throws SQLException {
+        List<TableName> out = new ArrayList<>();
+        String sql = "SELECT n.nspname, c.relname FROM pg_partition_tree(CAST(? AS regclass)) t JOIN pg_class c ON c.oid = t.relid "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.isleaf AND t.level > 0 ORDER BY 1, 2";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableName(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
     }
 
     /** A tview the catalog cannot support; the message says what to change. */

@@ -264,8 +264,8 @@ public final class RefreshPlanner {
             if (b.breaksWritersWhenPublished()) {
                 throw new CatalogException("Tview " + t.table() + ": base table " + b.name() + " has REPLICA IDENTITY "
                         + b.replicaIdentityName() + (b.primaryKey().isEmpty() ? " and no primary key" : "")
-                        + ": once it is published, every UPDATE and DELETE on it would fail for its writers. Run ALTER TABLE "
-                        + b.name().quoted() + " REPLICA IDENTITY FULL; (or add a primary key)");
+                        + ": once it is published, every UPDATE and DELETE on it would fail for its writers. Run "
+                        + b.fullIdentityStatements() + " (or add a primary key)");
             }
             if (b.replicaIdentity() == 'f') {
                 continue;
@@ -284,7 +284,7 @@ public final class RefreshPlanner {
                 String problem = "Tview " + t.table() + ": mapping " + m.kind() + " reads " + b.name() + "." + m.rowColumn()
                         + " from the old row image, but " + b.name() + " has REPLICA IDENTITY " + b.replicaIdentityName()
                         + " (old images carry only " + identity + "), so deletes and moves to another parent would be missed:"
-                        + " run ALTER TABLE " + b.name().quoted() + " REPLICA IDENTITY FULL;";
+                        + " run " + b.fullIdentityStatements();
                 if (config.enforceReplicaIdentity()) {
                     throw new CatalogException(problem + " (or set refresh.replica-identity: warn to accept that)");
                 }

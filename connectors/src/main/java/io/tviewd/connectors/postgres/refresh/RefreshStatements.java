@@ -105,7 +105,8 @@ public final class RefreshStatements {
             // one message per EVENTS_PER_MESSAGE changed rows: the decoder's cost is per message, not per byte
             String element = emit == Emit.ROWS ? "json_build_array(e.o, e.k, e.d)" : "json_build_array(e.o, e.k)";
             sql.append(",\nev AS (SELECT pg_logical_emit_message(true, '").append(EVENT_PREFIX).append("', json_build_object(")
-                    .append("'v', 2, 't', ").append(literal(t.table().toString()))
+                    .append("'v', 2, 'a', (SELECT key FROM ").append(io.tviewd.connectors.postgres.state.StateSchema.EVENT_KEY)
+                    .append("), 't', ").append(literal(t.table().toString()))
                     .append(", 'c', CAST(").append(contextParam).append(" AS json), 'x', txid_current(), 'r', clock_timestamp(), ")
                     .append("'e', json_agg(").append(element).append(" ORDER BY e.n))::text)")
                     .append("\n  FROM (SELECT e.*, row_number() OVER () AS n FROM (")

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.postgres.state.StateSchema;
 
 /**
  * Prepares the database for streaming: checks wal_level, keeps the publication equal to the set of
@@ -110,6 +111,14 @@ public final class ReplicationSetup {
      * @throws IllegalStateException when the slot exists but is in use by another process or uses another plugin
      */
     public boolean ensureSlot(String slot) throws SQLException {
+        if (connection.getMetaData().getDatabaseMajorVersion() >= 13) {
+            // a slot invalidated by max_slot_wal_keep_size can never stream again: replace it (the caller reconciles)
+            try (PreparedStatement ps = connection.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                    + "WHERE slot_name = ? AND wal_status = 'lost' AND NOT active")) {
+                ps.setString(1, slot);
+                ps.executeQuery().close();
+            }
+        }
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT plugin, active, active_pid, database FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
@@ -138,6 +147,24 @@ public final class ReplicationSetup {
             ps.execute();
         }
         return true;
+    }
+
+    /**
+     * After {@link #ensureSlot} created {@code slot}: positions stored for it belong to a slot that is gone (dropped by a
+     * DBA, lost in a failover, invalidated by {@code max_slot_wal_keep_size}). Debezium would refuse them ("no longer
+     * available on the server") at every start; they are removed, so streaming starts where the new slot does.
+     *
+     * @return true when stored positions were found and removed
+     */
+    public boolean discardOrphanedOffsets(String slot) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + StateSchema.OFFSETS + " WHERE store = ?")) {
+            ps.setString(1, slot);
+            boolean found = ps.executeUpdate() > 0;
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
+            return found;
+        }
     }
 
     /**

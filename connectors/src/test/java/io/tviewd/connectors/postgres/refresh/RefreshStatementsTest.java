@@ -43,7 +43,7 @@ class RefreshStatementsTest {
         assertThat(sql)
                 .contains("RETURNING t.\"id\" AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i)")
                 .contains("RETURNING t.\"id\" AS k)")
-                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 2, 't', 'public.tv_post', "
+                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 2, 'a', (SELECT key FROM tviewd.event_key), 't', 'public.tv_post', "
                         + "'c', CAST(? AS json), 'x', txid_current(), 'r', clock_timestamp(), "
                         + "'e', json_agg(json_build_array(e.o, e.k, e.d) ORDER BY e.n))::text)")
                 .contains("SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del")
