@@ -94,7 +94,11 @@ public final class ConfigKeys {
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
                 "Port of the HTTP endpoints (0 picks a free port, printed at start).");
         define("http.token", KeyType.SECRET, Secret.of(""), v -> null,
-                "Bearer token required by the mutating endpoints (verify, refresh, cutover; they are off while it is empty) and, when set, by `GET /api/v1/events`. Masked in logs and errors.");
+                "Bearer token. When set, every endpoint but `/health/live` and `/health/ready` requires it (`/metrics` too unless `http.metrics-public`); while it is empty the mutating endpoints (verify, refresh, cutover) are off. Masked in logs and errors.");
+        define("http.metrics-public", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
+                "Serve `/metrics` without the token even when `http.token` is set (for a scraper that cannot send one).");
+        define("http.allowed-hosts", KeyType.STRING_LIST, List.of(), v -> null,
+                "Host names requests may carry in their `Host` header (others get 421). Empty: on a loopback `http.host` only `localhost`, `127.0.0.1` and `[::1]` (defeats DNS rebinding), elsewhere any.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
                 v -> ((List<?>) v).isEmpty() ? "must name at least one schema" : null,
                 "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");

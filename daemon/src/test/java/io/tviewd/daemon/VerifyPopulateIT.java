@@ -106,6 +106,20 @@ class VerifyPopulateIT {
             try (Connection c = session(db)) {
                 exec(c, "UPDATE tv_post SET data = '{}' WHERE id = (SELECT id FROM tv_post ORDER BY id LIMIT 1)");
             }
+            // with a token set, reading needs it too (plans, errors with row values, events); health does not
+            int port = daemon.httpPort();
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/api/v1/tviews").statusCode()).isEqualTo(401);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/api/v1/tviews/tv_post").statusCode()).isEqualTo(401);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/metrics").statusCode()).isEqualTo(401);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/api/v1/tviews", "s3cret").statusCode()).isEqualTo(200);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/metrics", "s3cret").statusCode()).isEqualTo(200);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/health/ready").statusCode()).isEqualTo(200);
+            assertThat(io.tviewd.daemon.support.Http.get(port, "/health/live").statusCode()).isEqualTo(200);
+            // a page whose name was rebound to 127.0.0.1 sends its own name: refused on a loopback server
+            assertThat(io.tviewd.daemon.support.Http.statusWithHost(port, "/health/live", "attacker.example:" + port)).contains(" 421 ");
+            assertThat(io.tviewd.daemon.support.Http.statusWithHost(port, "/health/live", "localhost:" + port)).contains(" 200 ");
+            assertThat(io.tviewd.daemon.support.Http.statusWithHost(port, "/health/live", "[::1]:" + port)).contains(" 200 ");
+
             String path = "/api/v1/tviews/tv_post/verify";
             assertThat(post(daemon.httpPort(), path, null).statusCode()).isEqualTo(401);
             assertThat(post(daemon.httpPort(), path, "wrong").statusCode()).isEqualTo(401);

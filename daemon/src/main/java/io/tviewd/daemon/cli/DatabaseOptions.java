@@ -41,6 +41,16 @@ final class DatabaseOptions {
         }
     }
 
+    /**
+     * Creates the daemon's schema when it is missing (a command run before the daemon's first start): refresh statements
+     * that emit events read the event key from it.
+     */
+    static void installState(TviewdConfig cfg) throws SQLException {
+        try (Connection c = new io.tviewd.connectors.postgres.PostgresSessions(cfg.database()).open("tviewd-cli")) {
+            io.tviewd.connectors.postgres.state.StateSchema.install(c);
+        }
+    }
+
     /** Every plan in refresh order, for carrying a refresh on to the tviews that read the refreshed one. */
     static java.util.List<RefreshPlan> all(TviewdConfig cfg) throws SQLException {
         try (Connection c = new io.tviewd.connectors.postgres.PostgresSessions(cfg.database()).open("tviewd-cli")) {

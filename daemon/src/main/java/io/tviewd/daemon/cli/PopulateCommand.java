@@ -37,6 +37,7 @@ final class PopulateCommand implements Callable<Integer> {
         if (!DatabaseOptions.validChunkSize(chunkSize)) {
             return Main.EXIT_CONFIG;
         }
+        DatabaseOptions.installState(cfg);
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         try (Connection c = sessions.open("tviewd-populate", cfg.refresh().statementTimeout());
              Refresher refresher = new Refresher(sessions, cfg.refresh())) {

@@ -33,6 +33,7 @@ public final class RefreshCommand implements Callable<Integer> {
         if (cfg == null) {
             return Main.EXIT_CONFIG;
         }
+        DatabaseOptions.installState(cfg);
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         RefreshPlan plan = DatabaseOptions.find(cfg, tview);
         if (plan == null) {

@@ -38,6 +38,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (!DatabaseOptions.validChunkSize(chunkSize)) {
             return Main.EXIT_CONFIG;
         }
+        if (repair) {
+            DatabaseOptions.installState(cfg);
+        }
         PostgresSessions sessions = new PostgresSessions(cfg.database());
         RefreshPlan plan = DatabaseOptions.find(cfg, tview);
         if (plan == null) {

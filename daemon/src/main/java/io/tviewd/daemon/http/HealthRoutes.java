@@ -42,7 +42,7 @@ final class HealthRoutes {
     }
 
     private void ready(RoutingContext ctx) {
-        vertx.executeBlocking(databaseCheck::check).onComplete(ar -> {
+        vertx.executeBlocking(databaseCheck::check, false).onComplete(ar -> {
             String dbProblem = ar.succeeded() ? ar.result() : ar.cause().getMessage();
             boolean streaming = daemon.cdcStreaming();
             JsonObject db = new JsonObject().put("id", "database").put("status", dbProblem == null ? "UP" : "DOWN");

@@ -42,6 +42,7 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         Replies replies = new Replies(config, daemon);
+        router.route().handler(new RequestGuard(config, replies));
         new HealthRoutes(vertx, daemon, databaseCheck).mount(router);
         new TviewRoutes(vertx, daemon, replies).mount(router);
         new EventRoutes(config, daemon, replies).mount(router);

@@ -28,9 +28,12 @@ final class TviewRoutes {
     private final Vertx vertx;
     private final DaemonView daemon;
     private final Replies replies;
+    private final io.vertx.core.WorkerExecutor admin;
 
     TviewRoutes(Vertx vertx, DaemonView daemon, Replies replies) {
         this.vertx = vertx;
+        // admin work (a verify can take minutes) runs apart from the health check's worker, which must answer at once
+        this.admin = vertx.createSharedWorkerExecutor("tviewd-admin", 2, 6, java.util.concurrent.TimeUnit.HOURS);
         this.daemon = daemon;
         this.replies = replies;
     }
@@ -40,7 +43,7 @@ final class TviewRoutes {
         router.get("/api/v1/tviews/:name").handler(this::one);
         router.post("/api/v1/tviews/:name/verify").handler(this::verify);
         router.post("/api/v1/tviews/:name/cutover").handler(this::cutover);
-        router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create().setBodyLimit(1 << 20)).handler(this::refresh);
+        router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create(false).setBodyLimit(1 << 20)).handler(this::refresh);
     }
 
     private void list(RoutingContext ctx) {
@@ -85,7 +88,7 @@ final class TviewRoutes {
             return;
         }
         boolean repair = "true".equals(ctx.request().getParam("repair"));
-        vertx.executeBlocking(() -> TviewMaintenance.verify(daemon.sessions(), daemon.config().refresh(), s.plan().tview(), repair,
+        admin.executeBlocking(() -> TviewMaintenance.verify(daemon.sessions(), daemon.config().refresh(), s.plan().tview(), repair,
                         1000, checked -> { }, daemon.pipeline().plans()))
                 .onSuccess(v -> json(ctx, 200, v.toJson()))
                 .onFailure(e -> json(ctx, 500, new JsonObject().put("error", "verify of " + s.name() + " failed: " + e.getMessage())));
@@ -114,7 +117,7 @@ final class TviewRoutes {
             }
         }
         List<String> requested = keys;
-        vertx.executeBlocking(() -> TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), s.plan(), requested,
+        admin.executeBlocking(() -> TviewMaintenance.refresh(daemon.sessions(), daemon.config().refresh(), s.plan(), requested,
                         daemon.pipeline().plans()))
                 .onSuccess(r -> json(ctx, r.failed() ? 500 : 200, r.failed() ? new JsonObject().put("error", r.error())
                         : new JsonObject().put("tview", s.name()).put("full", r.full()).put("keys", r.keys())
@@ -148,7 +151,7 @@ final class TviewRoutes {
         }
         boolean dryRun = "true".equals(ctx.request().getParam("dryRun"));
         JsonArray out = new JsonArray();
-        vertx.executeBlocking(() -> {
+        admin.executeBlocking(() -> {
                     CutoverRun.execute(daemon.config(), s.name(), target, dryRun, resume, rollback, Cutover.WAIT,
                             line -> { synchronized (out) { out.add(line); } });
                     return null;
