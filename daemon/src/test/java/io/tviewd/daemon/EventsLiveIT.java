@@ -186,6 +186,43 @@ class EventsLiveIT {
         }
     }
 
+    /**
+     * A function in {@code public} that matches a built-in the refresh SQL calls better than the built-in does
+     * ({@code to_jsonb(uuid)} against {@code to_jsonb(anyelement)}) would run with the daemon's rights if its sessions
+     * or trigger functions searched {@code public}; they search {@code pg_catalog, pg_temp} only.
+     */
+    @Test
+    void aFunctionShadowingABuiltIn_neverRunsInRefreshes_cdcOrTrigger() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_capture", 10, 20, 20);
+        BlogDatabase.populate(db);
+        try (java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, """
+                    CREATE TABLE public.captured (who text, at timestamptz DEFAULT now());
+                    CREATE FUNCTION public.to_jsonb(uuid) RETURNS jsonb LANGUAGE sql VOLATILE AS
+                        $$ INSERT INTO public.captured (who) VALUES (current_user) RETURNING pg_catalog.to_jsonb('captured'::text) $$;
+                    """);
+            // the trap works for sessions with the default path
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT to_jsonb(gen_random_uuid())::text")).isEqualTo("\"captured\"");
+            io.tviewd.daemon.support.Sql.exec(c, "DELETE FROM public.captured");
+        }
+        try (Daemon daemon = Daemons.started(io.tviewd.config.ConfigLoader.loadYaml("""
+                tviews:
+                  - table: tv_user
+                    mode: trigger
+                """, Configs.env(db, "TVIEWD_CDC_SLOT_NAME", "evcapture")));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+            daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'cdc path' WHERE pk_post = 1");
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_user SET name = 'trigger path' WHERE pk_user = 1");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    bus.stream().anyMatch(e -> e.mode().equals("cdc")) && bus.stream().anyMatch(e -> e.mode().equals("trigger")));
+            assertThat(bus).noneMatch(e -> "captured".equals(e.key().asText()));
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT count(*)::text FROM public.captured")).isEqualTo("0");
+        }
+    }
+
     @Test
     void withoutData_eventsCarryNoRow_fromCdcAndTriggerRefreshesAlike() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_nodata", 20, 60, 120);

@@ -60,7 +60,7 @@ class MappingPoliciesIT {
             assertThat(daemon.refused().get("public.tv_item"))
                     .contains("Tview public.tv_item cannot be kept fresh: public.tb_site AS s (in v_item › scalar subquery): "
                             + "no equality condition ties it to another table's row")
-                    .contains("[(SELECT s.name FROM tb_site s WHERE s.pk_site = 1)]")
+                    .contains("[(SELECT s.name FROM public.tb_site s WHERE s.pk_site = 1)]")
                     .contains("mappings: [{table: public.tb_site, column: <column>, sql:")
                     .contains("unmapped: full_refresh")
                     .doesNotContain("tb_category_label");

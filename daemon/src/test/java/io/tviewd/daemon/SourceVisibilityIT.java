@@ -38,8 +38,9 @@ class SourceVisibilityIT {
         TviewdConfig cfg = Configs.forDatabase(db);
         try (Connection writer = session(db); Connection reader = session(db);
              Refresher refresher = new Refresher(new PostgresSessions(db), cfg.refresh())) {
+            io.tviewd.connectors.postgres.state.StateSchema.install(reader);   // as the daemon's start would: the refresh lock, the event key
             RefreshPlan plan = TviewPlans.read(reader, cfg).find("tv_user").orElseThrow();
-            refresher.refresh(List.of(RefreshRequest.full(plan.tview(), RefreshCause.of("reconcile"))));
+            assertThat(refresher.refresh(List.of(RefreshRequest.full(plan.tview(), RefreshCause.of("reconcile")))).get(0).error()).isNull();
             String id = text(reader, "SELECT id::text FROM tb_user ORDER BY pk_user LIMIT 1");
 
             writer.setAutoCommit(false);

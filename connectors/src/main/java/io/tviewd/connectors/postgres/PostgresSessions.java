@@ -18,7 +18,7 @@ public final class PostgresSessions {
 
     /** Session settings pinned for every refresh session (DESIGN.md, "Deterministic rendering"). */
     public static final String PINNED_SETTINGS =
-            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+            "SET search_path = pg_catalog, pg_temp; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
                     + "SET extra_float_digits = 1; SET bytea_output = 'hex'";
 
     private final DatabaseConfig config;
@@ -48,6 +48,22 @@ public final class PostgresSessions {
         try (Statement s = c.createStatement()) {
             s.execute(PINNED_SETTINGS);
             s.execute("SET statement_timeout = " + Math.max(0, statementTimeout.toMillis()));
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * A session for application SQL (the demo's and the benchmark's schema and writers): pinned like the others, but with
+     * the server's default {@code search_path}, so unqualified names mean what they mean to the application. The
+     * daemon's own SQL never runs in one.
+     */
+    public Connection openApplication(String applicationName) throws SQLException {
+        Connection c = open(applicationName, Duration.ofSeconds(30));
+        try (Statement s = c.createStatement()) {
+            s.execute("RESET search_path");
         } catch (SQLException e) {
             c.close();
             throw e;

@@ -62,7 +62,7 @@ public final class Benchmark {
             PostgresSessions sessions = new PostgresSessions(db);
             Dataset data = Dataset.at(options.scale());
             report.dataset(data);
-            try (Connection c = sessions.open("tviewd-bench")) {
+            try (Connection c = sessions.openApplication("tviewd-bench")) {
                 report.server(text(c, "SELECT version()"));
                 log.accept("Building the data set: " + data + " …");
                 long t0 = System.nanoTime();
@@ -99,7 +99,7 @@ public final class Benchmark {
     }
 
     private void fraiseql(PostgresSessions sessions, Writers writers) throws Exception {
-        try (Connection c = sessions.open("tviewd-bench")) {
+        try (Connection c = sessions.openApplication("tviewd-bench")) {
             SqlScripts.run(c, "/bench/fraiseql-triggers.sql", Map.of());
             try {
                 for (Workload w : Workload.values()) {
@@ -196,7 +196,7 @@ public final class Benchmark {
         void reset() throws Exception {
             heapMax = heapMax();
             close();
-            try (Connection c = sessions.open("tviewd-bench"); Statement s = c.createStatement()) {
+            try (Connection c = sessions.openApplication("tviewd-bench"); Statement s = c.createStatement()) {
                 s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'tviewd%'");
                 s.execute("DELETE FROM tviewd.offsets");
             }
@@ -214,7 +214,7 @@ public final class Benchmark {
     private void backlog(DatabaseConfig db, PostgresSessions sessions, Probe probe) throws Exception {
         long n = options.backlog();
         log.accept(String.format("Backlog: %,d row changes while tviewd is down …", n));
-        try (Connection c = sessions.open("tviewd-bench"); Statement s = c.createStatement()) {
+        try (Connection c = sessions.openApplication("tviewd-bench"); Statement s = c.createStatement()) {
             long max = Long.parseLong(text(c, "SELECT max(pk_comment) FROM tb_comment"));
             long done = 0;
             long chunk = 50_000;

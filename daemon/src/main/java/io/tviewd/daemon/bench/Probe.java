@@ -25,9 +25,9 @@ final class Probe implements AutoCloseable {
     private long n;
 
     Probe(PostgresSessions sessions, Dataset data) throws SQLException {
-        writer = sessions.open("tviewd-bench-probe");
+        writer = sessions.openApplication("tviewd-bench-probe");
         writer.setAutoCommit(true);
-        reader = sessions.open("tviewd-bench-probe-reader");
+        reader = sessions.openApplication("tviewd-bench-probe-reader");
         reader.setAutoCommit(true);
         write = writer.prepareStatement("UPDATE tb_post SET title = ? WHERE pk_post = " + data.probePost());
         read = reader.prepareStatement("SELECT data->>'title' FROM tv_post WHERE pk_post = " + data.probePost());

@@ -43,7 +43,7 @@ final class Writers {
         long end = start + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < writers; i++) {
-            Workload.Session s = new Workload.Session(sessions.open("tviewd-bench-writer"), data);
+            Workload.Session s = new Workload.Session(sessions.openApplication("tviewd-bench-writer"), data);
             double perWriter = rate / writers;
             long offset = rate > 0 ? (long) (i * 1e9 / rate) : 0;
             Thread t = new Thread(() -> {

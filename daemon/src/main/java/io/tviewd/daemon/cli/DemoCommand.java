@@ -99,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int demo(TviewdConfig cfg, Duration limit) throws Exception {
         PostgresSessions sessions = new PostgresSessions(cfg.database());
-        try (Connection c = sessions.open("tviewd-demo")) {
+        try (Connection c = sessions.openApplication("tviewd-demo")) {
             BlogSchema.create(c);
             BlogSchema.fill(c, 200, 1_000, 3_000);
         } catch (SQLException e) {
@@ -119,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
             List<SqlWorkload> workloads = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
-                SqlWorkload w = SqlWorkload.blog(sessions.open("tviewd-demo-writer-" + i), 42 + i);
+                SqlWorkload w = SqlWorkload.blog(sessions.openApplication("tviewd-demo-writer-" + i), 42 + i);
                 workloads.add(w);
                 Thread t = new Thread(() -> write(w, (double) rate / writers, stop, writeErrors), "demo-writer-" + i);
                 threads.add(t);
@@ -205,7 +205,7 @@ final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         long t0 = System.nanoTime();
         List<TviewComparison.Drift> drifts;
-        try (Connection c = sessions.open("tviewd-demo-check")) {
+        try (Connection c = sessions.openApplication("tviewd-demo-check")) {
             while (true) {
                 drifts = new ArrayList<>();
                 for (TviewStatus s : daemon.pipeline().status().values()) {

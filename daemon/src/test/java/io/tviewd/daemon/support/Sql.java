@@ -16,7 +16,7 @@ public final class Sql {
     }
 
     public static Connection session(DatabaseConfig db) throws SQLException {
-        return new PostgresSessions(db).open("test");
+        return new PostgresSessions(db).openApplication("test");
     }
 
     public static void exec(Connection c, String sql) throws SQLException {

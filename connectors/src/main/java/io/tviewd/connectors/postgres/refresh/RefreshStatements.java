@@ -16,8 +16,12 @@ import io.tviewd.connectors.postgres.plan.KeyMapping;
  */
 public final class RefreshStatements {
 
-    /** Advisory lock key taken by every refresh transaction, daemon's and generated triggers' alike (the int8 of "tviewd"). */
-    public static final long LOCK_KEY = 0x7476696577644cL;
+    /**
+     * Taken by every refresh transaction, daemon's and generated triggers' alike, so they run one at a time. A table lock
+     * in EXCLUSIVE mode needs UPDATE, DELETE or TRUNCATE rights on {@code tviewd.refresh_lock}, which only the daemon's
+     * role has: unlike an advisory lock, no other role can take it and stall every refresh.
+     */
+    public static final String LOCK = "LOCK TABLE " + io.tviewd.connectors.postgres.state.StateSchema.REFRESH_LOCK + " IN EXCLUSIVE MODE";
 
     private RefreshStatements() {
     }

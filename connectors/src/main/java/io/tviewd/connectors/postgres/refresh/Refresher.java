@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.tviewd.config.RefreshConfig;
+import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.catalog.Tview;
 import io.tviewd.connectors.postgres.plan.KeyMapping;
@@ -62,7 +63,7 @@ public final class Refresher implements AutoCloseable {
         try {
             // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
             // computes from a snapshot that includes their commits instead of overwriting them.
-            statement(c, "lock", "SELECT pg_advisory_xact_lock(" + RefreshStatements.LOCK_KEY + ")").execute();
+            statement(c, "lock", RefreshStatements.LOCK).execute();
             awaitVisible(c, sourceXids);
             for (RefreshRequest r : requests) {
                 long start = System.nanoTime();
@@ -145,10 +146,19 @@ public final class Refresher implements AutoCloseable {
             for (int i = 1; i <= RefreshStatements.lookupParameterCount(lookup.getKey()); i++) {
                 ps.setArray(i, values);
             }
+            // declared mapping SQL may name its tables unqualified: for it alone, the tview's schema joins the pinned path
+            boolean explicit = lookup.getKey() instanceof KeyMapping.Explicit;
+            if (explicit) {
+                setSearchPath(c, "pg_catalog, " + TableName.quote(t.table().schema()) + ", pg_temp");
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     keys.add(rs.getString(1));
                 }
+            }
+            if (explicit) {
+                // (on an error the rollback to the tview's savepoint restores the path)
+                setSearchPath(c, "pg_catalog, pg_temp");
             }
         }
         long found = 0;
@@ -228,6 +238,12 @@ public final class Refresher implements AutoCloseable {
     public static boolean isConnectionFailure(SQLException e) {
         String state = e.getSQLState();
         return state == null || state.startsWith("08") || state.startsWith("57P") || state.startsWith("53");
+    }
+
+    private void setSearchPath(Connection c, String path) throws SQLException {
+        PreparedStatement ps = statement(c, "path", "SELECT pg_catalog.set_config('search_path', ?, true)");
+        ps.setString(1, path);
+        ps.executeQuery().close();
     }
 
     /** Serialization failures and deadlocks: retrying the same transaction can succeed. */

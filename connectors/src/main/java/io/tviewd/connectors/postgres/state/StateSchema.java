@@ -20,6 +20,8 @@ public final class StateSchema {
      * {@code pg_logical_emit_message}.
      */
     public static final String EVENT_KEY = SCHEMA + ".event_key";
+    /** Locked (EXCLUSIVE) by every refresh transaction; only the daemon's role may lock it. */
+    public static final String REFRESH_LOCK = SCHEMA + ".refresh_lock";
     public static final String HEARTBEAT_QUERY = "INSERT INTO " + HEARTBEAT + " (id, beat_at) VALUES (1, now()) "
             + "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at";
 
@@ -47,6 +49,10 @@ public final class StateSchema {
                     + " IS 'tviewd: written by the CDC heartbeat so the replication slot advances on an idle database'");
             s.execute("CREATE TABLE IF NOT EXISTS " + EVENT_KEY + " (id int PRIMARY KEY CHECK (id = 1), key text NOT NULL)");
             s.execute("REVOKE ALL ON " + EVENT_KEY + " FROM PUBLIC");
+            s.execute("CREATE TABLE IF NOT EXISTS " + REFRESH_LOCK + " ()");
+            s.execute("REVOKE ALL ON " + REFRESH_LOCK + " FROM PUBLIC");
+            s.execute("COMMENT ON TABLE " + REFRESH_LOCK + " IS 'tviewd: every refresh transaction locks it (EXCLUSIVE), so refreshes "
+                    + "run one at a time; only the daemon''s role may lock it'");
             byte[] key = new byte[24];
             new java.security.SecureRandom().nextBytes(key);
             try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO " + EVENT_KEY + " VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {

@@ -23,7 +23,7 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
  * evaluated on statement-level transition tables, refresh the affected tview rows in the writer's
  * transaction. Pure SQL generation.
  *
- * <p>Concurrency: every trigger first takes one transaction-scoped advisory lock ({@link RefreshStatements#LOCK_KEY}), so
+ * <p>Concurrency: every trigger first takes the refresh lock ({@link RefreshStatements#LOCK}), so
  * trigger refreshes run one transaction at a time and each computes from a snapshot that includes the
  * previous one's commit (READ COMMITTED writers); otherwise two writers could each upsert a document
  * computed without the other's change. Writers in trigger mode pay for freshness with this serialization.
@@ -42,11 +42,11 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 public final class TriggerStatements {
 
     /** Settings pinned on generated functions (as {@link PostgresSessions#PINNED_SETTINGS} for sessions). */
-    private static final String PINNED = " SET search_path = pg_catalog SET \"TimeZone\" = 'UTC' SET \"DateStyle\" = 'ISO, YMD'"
+    private static final String PINNED = " SET search_path = pg_catalog, pg_temp SET \"TimeZone\" = 'UTC' SET \"DateStyle\" = 'ISO, YMD'"
             + " SET \"IntervalStyle\" = 'postgres' SET extra_float_digits = 1 SET bytea_output = 'hex'";
 
 
-    private static final String LOCK = "  PERFORM pg_advisory_xact_lock(" + RefreshStatements.LOCK_KEY + ");\n";
+    private static final String LOCK = "  " + RefreshStatements.LOCK + ";\n";
 
     /** Event context of trigger refreshes: the writing table and the writer's own transaction. */
     private static final String CONTEXT = "json_build_object('m', 'trigger', 's', json_build_array(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME), "
@@ -101,7 +101,7 @@ public final class TriggerStatements {
                                 + e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "))
                                 + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
                 out.add("CREATE OR REPLACE FUNCTION " + tfn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                        + " SET search_path = pg_catalog AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + LOCK + body + "  RETURN NULL;\nEND\n$tviewd$");
+                        + " SET search_path = " + searchPath(plan) + " AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + LOCK + body + "  RETURN NULL;\nEND\n$tviewd$");
                 String referencing = switch (ev) {
                     case "ins" -> "REFERENCING NEW TABLE AS new_rows";
                     case "del" -> "REFERENCING OLD TABLE AS old_rows";
@@ -114,12 +114,22 @@ public final class TriggerStatements {
             }
             String truncFn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__trunc"));
             out.add("CREATE OR REPLACE FUNCTION " + truncFn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                    + " SET search_path = pg_catalog AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
+                    + " SET search_path = pg_catalog, pg_temp AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
             String trg = quote(triggerName(t, order, "trunc"));
             out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
             out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");
         }
         return out;
+    }
+
+    /**
+     * The path a trigger function runs with: {@code pg_catalog, pg_temp} (nothing a writer or another role created can
+     * stand in for a built-in), plus the tview's schema after {@code pg_catalog} when the plan has declared mapping SQL,
+     * which may name its tables unqualified.
+     */
+    static String searchPath(RefreshPlan plan) {
+        boolean explicit = plan.mappings().values().stream().flatMap(List::stream).anyMatch(m -> m instanceof KeyMapping.Explicit);
+        return explicit ? "pg_catalog, " + quote(plan.tview().table().schema()) + ", pg_temp" : "pg_catalog, pg_temp";
     }
 
     /** Keys of one mapping, computed from the {@code changed} rows of the statement. */
