@@ -89,6 +89,33 @@ class EventsKafkaIT {
         }
     }
 
+    /**
+     * An event Kafka refuses for good (a document larger than the producer's max.request.size) is logged, counted and
+     * skipped: retrying it forever would hold every later event and the slot's WAL. The stream goes on.
+     */
+    @Test
+    void anEventKafkaRefusesForGood_isSkippedAndCounted_laterEventsArrive() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_large", 10, 20, 20);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "large.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evlarge"));
+             KafkaBroker.Collector kafka = broker.collect(topics("large"));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            String big = io.tviewd.daemon.support.Sql.text(c, "SELECT id::text FROM tb_post WHERE pk_post = 1");
+            String small = io.tviewd.daemon.support.Sql.text(c, "SELECT id::text FROM tb_post WHERE pk_post = 2");
+            // about 3 MB of document, well over the producer's 1 MB max.request.size
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET body = repeat(md5(random()::text), 100000) WHERE pk_post = 1");
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'after the large one' WHERE pk_post = 2");
+            await().atMost(Duration.ofSeconds(60)).until(() -> kafka.events().stream()
+                    .anyMatch(e -> e.keyText().equals(small) && e.data() != null && e.data().toString().contains("after the large one")));
+            assertThat(kafka.events()).noneMatch(e -> e.keyText().equals(big) && e.data() != null && e.data().toString().length() > 1_000_000);
+            String metrics = Http.get(daemon.httpPort(), "/metrics").body();
+            assertThat(metrics).contains("tviewd_events_sink_up{sink=\"kafka\"} 1.0");
+            assertThat(java.util.regex.Pattern.compile("tviewd_events_refused_total\\{sink=\"kafka\"} [1-9]").matcher(metrics).find())
+                    .as(metrics).isTrue();
+            assertThat(daemon.events().deliveries().get(0).lastRefused()).contains("key " + big).contains("max.request.size");
+        }
+    }
+
     @Test
     void kafkaOutage_refreshContinuesReadinessDegradedAndEventsArriveAfterwards() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_outage", 20, 60, 120);

@@ -15,9 +15,16 @@ public interface EventSink extends AutoCloseable {
     /**
      * Delivers events (and, when given, the cascades of their transactions) in order.
      *
-     * @throws Exception when any of them was not acknowledged; nothing about which ones were is promised
+     * @return the records the destination refuses for good (too large, a topic name it does not allow): retrying
+     *         cannot deliver them, so the caller reports and skips them; every other record was acknowledged
+     * @throws Exception when any of them was not acknowledged for a reason a retry may cure; nothing about which
+     *         ones were is promised
      */
-    void deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception;
+    List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception;
+
+    /** A record refused for good: which tview and key (or {@code cascade} and txid), the version, and why. */
+    record Refused(String tview, String key, long version, String reason) {
+    }
 
     @Override
     void close();

@@ -43,7 +43,7 @@ public final class KafkaEventSink implements EventSink {
     });
     private KafkaProducer<String, String> producer;
     /** The attempt of the current batch, kept while it outlives {@link #deliver}'s wait. */
-    private Future<Void> attempt;
+    private Future<List<Refused>> attempt;
 
     public KafkaEventSink(KafkaConfig config) {
         this.config = config;
@@ -86,17 +86,15 @@ public final class KafkaEventSink implements EventSink {
      * key's records never overtake each other.
      */
     @Override
-    public void deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
+    public List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
         if (attempt == null) {
-            attempt = sender.submit(() -> {
-                send(events, cascades);
-                return null;
-            });
+            attempt = sender.submit(() -> send(events, cascades));
         }
         long wait = config.deliveryTimeout().toMillis() + 1_000;
         try {
-            attempt.get(wait, TimeUnit.MILLISECONDS);
+            List<Refused> refused = attempt.get(wait, TimeUnit.MILLISECONDS);
             attempt = null;
+            return refused;
         } catch (TimeoutException e) {
             throw new IllegalStateException("Kafka did not acknowledge within " + wait + " ms (the attempt is still waiting)", e);
         } catch (ExecutionException e) {
@@ -106,25 +104,52 @@ public final class KafkaEventSink implements EventSink {
         }
     }
 
-    /** One attempt: send everything, then wait for every acknowledgement until the delivery timeout. */
-    private void send(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
+    /** A record sent, and what to name if Kafka refuses it for good. */
+    private record Sent(Future<RecordMetadata> ack, String tview, String key, long version) {
+    }
+
+    /**
+     * One attempt: send everything, then wait for every acknowledgement until the delivery timeout. Records Kafka
+     * refuses for good (larger than {@code max.request.size}, a topic name it does not allow) are returned, not retried.
+     */
+    private List<Refused> send(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
         if (producer == null) {
             producer = new KafkaProducer<>(producerProperties(config));
         }
+        List<Refused> refused = new ArrayList<>();
         try {
-            List<Future<RecordMetadata>> acks = new ArrayList<>(events.size() + cascades.size());
+            List<Sent> acks = new ArrayList<>(events.size() + cascades.size());
             for (RefreshEvent e : events) {
-                acks.add(producer.send(new ProducerRecord<>(topic(e), e.keyText(), e.toJsonString())));
+                String topic = topic(e);
+                String invalid = invalidTopic(topic);
+                if (invalid != null) {
+                    refused.add(new Refused(e.tview(), e.keyText(), e.version(), "topic '" + topic + "' " + invalid
+                            + " (set kafka.topic-template to a name Kafka accepts)"));
+                    continue;
+                }
+                acks.add(new Sent(producer.send(new ProducerRecord<>(topic, e.keyText(), e.toJsonString())), e.tview(), e.keyText(),
+                        e.version()));
             }
             for (Cascade c : cascades) {
-                acks.add(producer.send(new ProducerRecord<>(config.cascadeTopic(), Long.toString(c.txid()), c.toJsonString())));
+                acks.add(new Sent(producer.send(new ProducerRecord<>(config.cascadeTopic(), Long.toString(c.txid()), c.toJsonString())),
+                        "cascade", Long.toString(c.txid()), -1));
             }
             // no flush(): an idempotent producer waiting for a producer id (broker down) does not expire its
             // batches, and flush() would wait for the broker indefinitely; our own deadline bounds the wait
             long deadline = System.nanoTime() + config.deliveryTimeout().toNanos();
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            for (Sent s : acks) {
+                try {
+                    s.ack().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                            || e.getCause() instanceof org.apache.kafka.common.errors.InvalidTopicException) {
+                        refused.add(new Refused(s.tview(), s.key(), s.version(), e.getCause().getMessage()));
+                        continue;
+                    }
+                    throw e;
+                }
             }
+            return refused;
         } catch (ExecutionException e) {
             discardIfFatal(e.getCause());
             throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
@@ -133,6 +158,23 @@ public final class KafkaEventSink implements EventSink {
             throw new IllegalStateException("Kafka did not acknowledge within " + config.deliveryTimeout().toSeconds() + " s: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Why Kafka would refuse a topic name (its own rule: 1–249 of {@code [a-zA-Z0-9._-]}, not "." or ".."), or null. */
+    static String invalidTopic(String topic) {
+        if (topic.isEmpty() || topic.length() > 249) {
+            return "is " + topic.length() + " characters long (Kafka allows 1 to 249)";
+        }
+        if (topic.equals(".") || topic.equals("..")) {
+            return "is not allowed by Kafka";
+        }
+        for (int i = 0; i < topic.length(); i++) {
+            char ch = topic.charAt(i);
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')) {
+                return "contains '" + ch + "' (Kafka allows only letters, digits, '.', '_' and '-')";
+            }
+        }
+        return null;
     }
 
     /** Errors after which this producer cannot send again (the others are retried with the same producer). */

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.tviewd.connectors.events.Cascade;
 import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.events.EventSink;
+import io.tviewd.connectors.events.EventSink;
 import io.tviewd.connectors.events.RefreshEvent;
 import io.tviewd.daemon.metrics.DaemonMetrics;
 import io.tviewd.daemon.retry.Retry;
@@ -38,6 +39,8 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
     /** Commit time of the oldest event being delivered, or null when idle. */
     private volatile Instant pendingSince;
     private volatile long delivered;
+    /** The last event the sink refused for good (skipped), or null. */
+    private volatile String lastRefused;
 
     public SinkDelivery(EventSink sink, boolean cascades, Duration backoff, DaemonMetrics metrics) {
         this.sink = sink;
@@ -63,13 +66,12 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
         List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
         pendingSince = events.get(0).committedAt();
         AtomicInteger attempts = new AtomicInteger();
-        retry.call("delivering " + events.size() + " events to " + name(), () -> {
+        List<EventSink.Refused> refused = retry.call("delivering " + events.size() + " events to " + name(), () -> {
             if (attempts.getAndIncrement() > 0) {
                 metrics.sinkRetry(name());
             }
             try {
-                sink.deliver(events, cascade);
-                return null;
+                return sink.deliver(events, cascade);
             } catch (Exception e) {
                 metrics.sinkError(name());
                 if (problem == null) {
@@ -86,14 +88,26 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
             problem = null;
             degradedSince = null;
         }
+        for (EventSink.Refused r : refused) {
+            // retrying cannot deliver it, and holding the stream for it would hold every later event and the WAL
+            LOG.error("Event sink {} refused the event of {} key {} (version {}) for good, skipped: {}", name(), r.tview(), r.key(),
+                    r.version(), r.reason());
+            metrics.eventRefused(name());
+            lastRefused = r.tview() + " key " + r.key() + ": " + r.reason();
+        }
         pendingSince = null;
-        delivered += events.size();
-        metrics.eventsDelivered(name(), events.size());
+        delivered += events.size() - refused.size();
+        metrics.eventsDelivered(name(), events.size() - refused.size());
     }
 
     /** Null while the sink acknowledges; otherwise the last delivery error. */
     public String problem() {
         return problem;
+    }
+
+    /** The last event the sink refused for good and that was skipped, or null. */
+    public String lastRefused() {
+        return lastRefused;
     }
 
     public Instant degradedSince() {

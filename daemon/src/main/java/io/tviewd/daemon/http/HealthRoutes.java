@@ -68,7 +68,7 @@ final class HealthRoutes {
                 }
                 for (SinkDelivery d : streams.deliveries()) {
                     JsonObject check = new JsonObject().put("id", "sink-" + d.name()).put("status", d.problem() == null ? "UP" : "DEGRADED")
-                            .put("delivered", d.delivered()).put("lagSeconds", d.lagSeconds());
+                            .put("delivered", d.delivered()).put("lagSeconds", d.lagSeconds()).put("lastRefused", d.lastRefused());
                     if (d.problem() != null) {
                         check.put("reason", d.problem()).put("since", d.degradedSince().toString())
                                 .put("impact", "tviews keep refreshing; events wait in the WAL and are delivered when the sink is back");

@@ -173,6 +173,12 @@ public final class DaemonMetrics {
                 .tag("sink", sink).register(registry).increment(n);
     }
 
+    /** An event the sink refused for good (too large, a topic it does not allow): skipped. */
+    public void eventRefused(String sink) {
+        Counter.builder("tviewd.events.refused").description("Events a sink refused for good (too large, invalid topic) and that were skipped")
+                .tag("sink", sink).register(registry).increment();
+    }
+
     public void sinkError(String sink) {
         Counter.builder("tviewd.events.delivery.errors").description("Failed deliveries of an event batch to a sink")
                 .tag("sink", sink).register(registry).increment();

@@ -37,11 +37,12 @@ class SinkDeliveryTest {
         }
 
         @Override
-        public void deliver(List<RefreshEvent> events, List<Cascade> cascades) {
+        public List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) {
             if (attempts.incrementAndGet() <= failures) {
                 throw new IllegalStateException("broker unavailable (attempt " + attempts.get() + ")");
             }
             received.addAll(events);
+            return List.of();
         }
 
         @Override
