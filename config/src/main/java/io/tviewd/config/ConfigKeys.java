@@ -76,7 +76,7 @@ public final class ConfigKeys {
                 "Events queued for one SSE client before it is disconnected as too slow (it can resume with `Last-Event-ID`).");
         define("events.event-bus-address", KeyType.STRING, "tviewd.events", nonEmpty(),
                 "Vert.x event-bus address where every event is published for in-process consumers.");
-        define("kafka.bootstrap-servers", KeyType.STRING, "", v -> null,
+        define("kafka.bootstrap-servers", KeyType.STRING, "", ConfigKeys::bootstrapServers,
                 "Kafka bootstrap servers (`host:port,…`); empty disables the Kafka sink.");
         define("kafka.topic-template", KeyType.STRING, "tviewd.{schema}.{table}",
                 v -> ((String) v).matches("[A-Za-z0-9._{}-]+") && !((String) v).replaceAll("\\{(schema|table|typename)}", "").contains("{")
@@ -89,7 +89,8 @@ public final class ConfigKeys {
                 "How long one send may take before the sink counts it failed, reports degraded and retries.");
         define("kafka.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
                 "First pause before delivering a batch Kafka did not acknowledge again; doubles (with jitter) up to 30 s while Kafka stays down.");
-        define("http.host", KeyType.STRING, "127.0.0.1", nonEmpty(),
+        define("http.host", KeyType.STRING, "127.0.0.1",
+                v -> ((String) v).matches("[A-Za-z0-9.:%\\-]+") ? null : "must be an IP address or a host name (letters, digits, '.', '-', ':')",
                 "Address the HTTP endpoints listen on.");
         define("http.port", KeyType.INT, 8080, intBetween(0, 65_535),
                 "Port of the HTTP endpoints (0 picks a free port, printed at start).");
@@ -100,7 +101,10 @@ public final class ConfigKeys {
         define("http.allowed-hosts", KeyType.STRING_LIST, List.of(), v -> null,
                 "Host names requests may carry in their `Host` header (others get 421). Empty: on a loopback `http.host` only `localhost`, `127.0.0.1` and `[::1]` (defeats DNS rebinding), elsewhere any.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
-                v -> ((List<?>) v).isEmpty() ? "must name at least one schema" : null,
+                v -> ((List<?>) v).isEmpty() ? "must name at least one schema"
+                        : ((List<?>) v).stream().map(Object::toString).filter(n -> n.isBlank()
+                                || n.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63).findFirst()
+                                .map(n -> "schema name '" + n + "' must be 1 to 63 bytes long").orElse(null),
                 "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
@@ -120,6 +124,22 @@ public final class ConfigKeys {
     /** All declared keys, in declaration (= documentation) order. */
     public static Map<String, ConfigKey> all() {
         return java.util.Collections.unmodifiableMap(KEYS);
+    }
+
+    /** Empty (Kafka off), or a comma-separated list of {@code host:port} with a port from 1 to 65535. */
+    static String bootstrapServers(Object v) {
+        String text = ((String) v).trim();
+        if (text.isEmpty()) {
+            return null;
+        }
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\[[0-9a-fA-F:.]+]|[A-Za-z0-9.\\-_]+):(\\d{1,5})").matcher(p);
+            if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65_535) {
+                return "'" + p + "' is not host:port (a port from 1 to 65535), e.g. kafka-1:9092,kafka-2:9092";
+            }
+        }
+        return null;
     }
 
     private static Function<Object, String> nonEmpty() {

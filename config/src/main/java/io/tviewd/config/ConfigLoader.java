@@ -64,7 +64,10 @@ public final class ConfigLoader {
 
     private static Map<String, Object> parseYaml(Reader reader, String origin) {
         try {
-            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+            LoaderOptions options = new LoaderOptions();
+            // a key given twice is a mistake: which one was meant cannot be guessed
+            options.setAllowDuplicateKeys(false);
+            Object root = new Yaml(new SafeConstructor(options)).load(reader);
             if (root == null) {
                 return Map.of();
             }
@@ -116,7 +119,7 @@ public final class ConfigLoader {
                     value = key.type().parse(r);
                 } catch (IllegalArgumentException ex) {
                     problems.add("Invalid value '" + shown + "' for '" + key.name() + "'" + from
-                            + ": expected " + key.type().rule());
+                            + ": " + (ex.getMessage() != null ? ex.getMessage() : "expected " + key.type().rule()));
                     continue;
                 }
                 String broken = key.check().apply(value);

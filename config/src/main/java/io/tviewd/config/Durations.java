@@ -21,7 +21,8 @@ public final class Durations {
             }
             return d;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(List.of("Invalid value '" + text + "' for '" + name + "': expected " + KeyType.DURATION.rule()));
+            throw new ConfigException(List.of("Invalid value '" + text + "' for '" + name + "': "
+                    + (e.getMessage() != null ? e.getMessage() : "expected " + KeyType.DURATION.rule())));
         }
     }
 }

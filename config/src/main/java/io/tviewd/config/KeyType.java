@@ -102,21 +102,31 @@ public enum KeyType {
         }
     }
 
+    /** Why a duration that has the right form is refused: it does not fit a {@link Duration} (or its milliseconds). */
+    static final String TOO_LARGE = "is too large for a duration";
+
     static Duration parseDuration(String text) {
         Matcher m = SIMPLE_DURATION.matcher(text.toLowerCase(Locale.ROOT));
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException(TOO_LARGE);
+            }
         }
         try {
             return Duration.parse(text.toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
+            if (e.getCause() instanceof ArithmeticException || String.valueOf(e.getMessage()).contains("overflow")) {
+                throw new IllegalArgumentException(TOO_LARGE);
+            }
             throw new IllegalArgumentException();
         }
     }

@@ -45,6 +45,10 @@ public final class Schedule {
                 if (d.compareTo(Duration.ofMillis(100)) < 0) {
                     throw new IllegalArgumentException("an interval must be at least 100ms");
                 }
+                if (d.compareTo(Duration.ofDays(366)) > 0) {
+                    // a longer one overflows the next run's time and the schedule would stop without a word
+                    throw new IllegalArgumentException("an interval must be at most 366d (use a cron expression for rarer runs)");
+                }
                 return new Schedule(t, d, null, false);
             } catch (IllegalArgumentException e) {
                 if (e.getMessage() != null) {
@@ -67,7 +71,22 @@ public final class Schedule {
         if (fields[4].get(7)) {
             fields[4].set(0);
         }
-        return new Schedule(t, null, fields, !parts[2].equals("*") && !parts[4].equals("*"));
+        boolean eitherDay = !parts[2].equals("*") && !parts[4].equals("*");
+        if (!eitherDay && !someDayExists(fields[3], fields[2])) {
+            throw new IllegalArgumentException("cron expression '" + t + "' never fires: no month it names has the day of month it names");
+        }
+        return new Schedule(t, null, fields, eitherDay);
+    }
+
+    /** True when some month in {@code months} has some day in {@code days} (February counted with its 29th). */
+    private static boolean someDayExists(BitSet months, BitSet days) {
+        int[] length = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        for (int m = 1; m <= 12; m++) {
+            if (months.get(m) && days.nextSetBit(1) >= 1 && days.nextSetBit(1) <= length[m - 1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static BitSet field(String spec, int min, int max, String name) {

@@ -120,6 +120,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void parse_gapsThatUsedToSlipThrough_areReportedWithKeyValueAndRule() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.loadYaml("""
+                refresh:
+                  statement-timeout: 99999999999999999d
+                kafka:
+                  bootstrap-servers: kafka-1:9092,kafka-2
+                http:
+                  host: "local host"
+                discovery:
+                  schemas: [public, "%s"]
+                """.formatted("s".repeat(64)), Map.of()));
+        assertThat(e.problems()).containsExactly(
+                "Invalid value '99999999999999999d' for 'refresh.statement-timeout' (from <yaml>): is too large for a duration",
+                "Invalid value 'kafka-1:9092,kafka-2' for 'kafka.bootstrap-servers' (from <yaml>): 'kafka-2' is not host:port "
+                        + "(a port from 1 to 65535), e.g. kafka-1:9092,kafka-2:9092",
+                "Invalid value 'local host' for 'http.host' (from <yaml>): must be an IP address or a host name (letters, digits, '.', '-', ':')",
+                "Invalid value '[public, " + "s".repeat(64) + "]' for 'discovery.schemas' (from <yaml>): schema name '" + "s".repeat(64)
+                        + "' must be 1 to 63 bytes long");
+    }
+
+    @Test
+    void parse_aKeyGivenTwice_isRejected() {
+        assertThatThrownBy(() -> ConfigLoader.loadYaml("http:\n  port: 8080\n  port: 9090\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is not valid YAML").hasMessageContaining("duplicate key port");
+    }
+
+    @Test
     void parse_valueOutOfRange_isRejectedNotClamped() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CDC_POLL_INTERVAL", "10s")))
                 .hasMessageContaining("Invalid value '10s' for 'cdc.poll-interval' (from environment variable TVIEWD_CDC_POLL_INTERVAL): "

@@ -34,6 +34,13 @@ class ScheduleTest {
     void badSchedules_nameTheRule() {
         assertThatThrownBy(() -> Schedule.parse("often")).hasMessage("expected an interval like 30s or 5m, or a cron expression like '*/5 * * * *'");
         assertThatThrownBy(() -> Schedule.parse("10ms")).hasMessage("an interval must be at least 100ms");
+        assertThatThrownBy(() -> Schedule.parse("36500d")).hasMessage("an interval must be at most 366d (use a cron expression for rarer runs)");
+        assertThatThrownBy(() -> Schedule.parse("99999999999999999d")).hasMessage("is too large for a duration");
+        assertThatThrownBy(() -> Schedule.parse("0 0 31 2 *"))
+                .hasMessage("cron expression '0 0 31 2 *' never fires: no month it names has the day of month it names");
+        assertThatThrownBy(() -> Schedule.parse("0 0 30,31 2 *")).hasMessageContaining("never fires");
+        assertThat(Schedule.parse("0 0 29 2 *").interval()).isNull();       // leap years
+        assertThat(Schedule.parse("0 0 31 2 1").interval()).isNull();       // day 31 OR Monday: fires on Mondays
         assertThatThrownBy(() -> Schedule.parse("* * * *")).hasMessage("a cron expression has 5 fields (minute hour day-of-month month day-of-week), not 4");
         assertThatThrownBy(() -> Schedule.parse("61 * * * *")).hasMessage("cron minute value 61 is outside 0-59");
         assertThatThrownBy(() -> Schedule.parse("x * * * *")).hasMessage("cron minute field has 'x', not a number");
