@@ -41,6 +41,8 @@ public final class DebeziumEventSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumEventSource.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Completed transactions' events held before they are handed over within one batch. */
+    static final int READY_LIMIT = 1_000;
 
     private final DatabaseConfig database;
     private final CdcConfig cdc;
@@ -139,6 +141,12 @@ public final class DebeziumEventSource implements AutoCloseable {
                         deliverSpilled(commitLsn, handler);
                     } else {
                         ready.addAll(drain(commitLsn));
+                        if (ready.size() >= READY_LIMIT) {
+                            // a batch can end thousands of transactions: hand them over as they complete instead of
+                            // holding every parsed document of the batch (the offset still moves only after the batch)
+                            deliver(ready, handler);
+                            ready.clear();
+                        }
                     }
                     safe = i;
                 }

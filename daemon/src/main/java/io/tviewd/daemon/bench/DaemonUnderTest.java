@@ -47,7 +47,7 @@ final class DaemonUnderTest implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("daemon-" + System.currentTimeMillis() + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseG1GC", "-jar", jar.toString(), "run"));
+                "-Xmx512m", "-XX:+UseG1GC", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logDir, "-jar", jar.toString(), "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = environment(pb, db);
         env.put("TVIEWD_HTTP_PORT", Integer.toString(port));
