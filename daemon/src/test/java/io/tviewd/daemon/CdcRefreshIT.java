@@ -110,6 +110,25 @@ class CdcRefreshIT {
     }
 
     @Test
+    void offsets_areStoredThroughOneLongLivedSession_notOneConnectionPerFlush() throws Exception {
+        String query = "SELECT string_agg(backend_start::text, ',') FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND application_name = 'tviewd-offsets'";
+        try (Connection c = session(db)) {
+            exec(c, "UPDATE tb_post SET title = 'offsets' WHERE pk_post = (SELECT min(pk_post) FROM tb_post)");
+            await().atMost(Duration.ofSeconds(20)).until(() -> text(c, query) != null && !text(c, query).contains(","));
+            String session = text(c, query);
+            // more changes, each stored (the flush interval is 200 ms) through that same backend
+            for (int i = 0; i < 5; i++) {
+                String title = "offsets " + i;
+                exec(c, "UPDATE tb_post SET title = '" + title + "' WHERE pk_post = (SELECT min(pk_post) FROM tb_post)");
+                await().atMost(Duration.ofSeconds(20)).until(() -> title.equals(text(c,
+                        "SELECT t.data->>'title' FROM tv_post t JOIN tb_post p USING (id) ORDER BY p.pk_post LIMIT 1")));
+            }
+            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> session.equals(text(c, query)));
+        }
+    }
+
+    @Test
     void unchangedContent_isNotRewritten() throws Exception {
         // settled first: a refresh of earlier tests' changes still in flight would rewrite rows checked below
         Tviews.awaitConverged(db, Duration.ofSeconds(30), "before the unchanged-content updates");

@@ -31,6 +31,8 @@ public class JdbcOffsetBackingStore extends MemoryOffsetBackingStore {
     private String url;
     private Properties props;
     private String store;
+    /** Kept open between flushes (one per stream, not one per flush); replaced after an error. */
+    private Connection connection;
 
     public JdbcOffsetBackingStore() {
     }
@@ -48,6 +50,7 @@ public class JdbcOffsetBackingStore extends MemoryOffsetBackingStore {
             props.setProperty("password", password);
         }
         props.setProperty("ApplicationName", "tviewd-offsets");
+        props.setProperty("options", "-c search_path=pg_catalog,pg_temp");
     }
 
     @Override
@@ -67,11 +70,36 @@ public class JdbcOffsetBackingStore extends MemoryOffsetBackingStore {
         }
     }
 
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = DriverManager.getConnection(url, props);
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    private void discardConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // broken anyway; the next flush opens a new one
+            }
+            connection = null;
+        }
+    }
+
     @Override
-    protected void save() {
+    public synchronized void stop() {
+        super.stop();
+        discardConnection();
+    }
+
+    @Override
+    protected synchronized void save() {
         Map<ByteBuffer, ByteBuffer> snapshot = new HashMap<>(data);
-        try (Connection c = DriverManager.getConnection(url, props)) {
-            c.setAutoCommit(false);
+        try {
+            Connection c = connection();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + StateSchema.OFFSETS
                     + " (store, key, value, updated_at) VALUES (?, ?, ?, now()) "
                     + "ON CONFLICT (store, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()")) {
@@ -85,6 +113,7 @@ public class JdbcOffsetBackingStore extends MemoryOffsetBackingStore {
             }
             c.commit();
         } catch (SQLException e) {
+            discardConnection();
             throw new ConnectException("Cannot store CDC offsets in " + StateSchema.OFFSETS + ": " + e.getMessage(), e);
         }
     }
