@@ -108,6 +108,8 @@ public final class ConfigKeys {
                 "Schemas searched for `tv_x`/`v_x` and `ta_x`/`va_x` pairs.");
         define("discovery.convention", KeyType.BOOLEAN, Boolean.TRUE, v -> null,
                 "Discover tviews by naming convention; when false only `tviews` entries are maintained.");
+        define("discovery.owners", KeyType.STRING_LIST, List.of(), v -> null,
+                "Roles whose `tv_`/`v_` pairs discovery adopts: the table and its view must both be owned by one of them, since their view and triggers run with the daemon's rights. Empty: the daemon's role and the database owner. Declared `tviews` are adopted whoever owns them.");
         define("discovery.schema-poll-interval", KeyType.DURATION, Duration.ofSeconds(2), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
                 "How often the running daemon checks the catalog for DDL (views redefined, tables altered or dropped, new pairs, replica identity); a change re-plans and reconciles the tviews it affects.");
         define("tviews", KeyType.RECORD_LIST, List.of(), v -> null,

@@ -169,7 +169,7 @@ public final class ConfigLoader {
                         (Secret) values.get("http.token"), (Boolean) values.get("http.metrics-public"),
                         castList(values.get("http.allowed-hosts"))),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention"),
-                        (Duration) values.get("discovery.schema-poll-interval")),
+                        (Duration) values.get("discovery.schema-poll-interval"), castList(values.get("discovery.owners"))),
                 new EventsConfig((Boolean) values.get("events.enabled"), (Boolean) values.get("events.data"),
                         (Boolean) values.get("events.cascade"), (Integer) values.get("events.max-transaction-events"),
                         (Integer) values.get("events.sse-retention"), (Integer) values.get("events.sse-client-buffer"),

@@ -22,6 +22,51 @@ import io.tviewd.daemon.support.Workloads;
 class HostileRoleIT {
 
     @Test
+    void aPairCreatedByARoleOutsideDiscoveryOwners_isNotAdopted_theOthersAre() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("intruder", 5, 10, 10);
+        try (Connection c = session(db)) {
+            exec(c, "CREATE ROLE intruder LOGIN");
+            exec(c, "GRANT CREATE ON SCHEMA public TO intruder");
+            exec(c, "SET ROLE intruder");
+            exec(c, "CREATE TABLE tb_evil (id uuid PRIMARY KEY, note text)");
+            exec(c, "CREATE TABLE tv_evil (id uuid PRIMARY KEY, data jsonb)");
+            exec(c, "CREATE VIEW v_evil AS SELECT id, jsonb_build_object('n', note) AS data FROM tb_evil");
+            exec(c, "RESET ROLE");
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "intruder"))) {
+            assertThat(daemon.refused().get("public.tv_evil"))
+                    .startsWith("Tview public.tv_evil (owned by intruder) and its view public.v_evil (owned by intruder) are not both "
+                            + "owned by a role in discovery.owners [postgres]");
+            assertThat(daemon.pipeline().status()).containsKeys("tv_post", "tv_user").doesNotContainKey("tv_evil");
+        }
+        // an operator who trusts that role says so
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "intruder",
+                "TVIEWD_DISCOVERY_OWNERS", "postgres,intruder"))) {
+            assertThat(daemon.refused()).doesNotContainKey("public.tv_evil");
+        }
+    }
+
+    @Test
+    void aTviewdSchemaSquattedByAnotherRole_refusesTheStartNamingItsObjectsAndOwner() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("squat", 5, 10, 10);
+        try (Connection c = session(db)) {
+            exec(c, "CREATE ROLE squatter LOGIN");
+            exec(c, "GRANT CREATE ON DATABASE " + text(c, "SELECT current_database()") + " TO squatter");
+            exec(c, "SET ROLE squatter");
+            exec(c, "CREATE SCHEMA tviewd");
+            exec(c, "CREATE TABLE tviewd.offsets (store text, key bytea, value bytea, updated_at timestamptz, PRIMARY KEY (store, key))");
+            exec(c, "RESET ROLE");
+        }
+        assertThatThrownBy(() -> Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "squat")).close())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("The tviewd schema must belong to the daemon's role, but schema tviewd (owned by squatter), "
+                        + "table tviewd.offsets (owned by squatter) do not");
+        try (Connection c = session(db)) {
+            assertThat(text(c, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = 'squat'")).isEqualTo("0");
+        }
+    }
+
+    @Test
     void aRoleWithoutRights_cannotTakeTheRefreshLock_norStallRefreshWithTheFormerAdvisoryKey() throws Exception {
         DatabaseConfig db = BlogDatabase.create("hostile", 20, 60, 120);
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "hostile",

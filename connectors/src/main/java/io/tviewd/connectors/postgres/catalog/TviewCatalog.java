@@ -36,6 +36,19 @@ public final class TviewCatalog {
     public record Discovery(List<Tview> tviews, Map<String, String> refused) {
     }
 
+    /** The roles whose pairs discovery adopts: {@code discovery.owners}, or the daemon's role and the database owner. */
+    private java.util.Set<String> adoptedOwners(DiscoveryConfig discovery) throws SQLException {
+        if (!discovery.owners().isEmpty()) {
+            return java.util.Set.copyOf(discovery.owners());
+        }
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT current_user, pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new java.util.HashSet<>(List.of(rs.getString(1), rs.getString(2)));
+        }
+    }
+
     /** Finds every tview by convention (when enabled) and declaration; declarations win over convention. */
     public Discovery discover(DiscoveryConfig discovery, List<TviewDeclaration> declared) throws SQLException {
         Map<TableName, TableName> sources = new LinkedHashMap<>();
@@ -43,7 +56,11 @@ public final class TviewCatalog {
         Map<String, String> refused = new LinkedHashMap<>();
         String defaultSchema = discovery.schemas().get(0);
         if (discovery.convention()) {
+            java.util.Set<String> owners = adoptedOwners(discovery);
             String sql = "SELECT n.nspname, c.relname, (SELECT vn.nspname || '.' || v.relname FROM pg_class v "
+                    + "JOIN pg_namespace vn ON vn.oid = v.relnamespace WHERE vn.nspname = n.nspname AND v.relkind IN ('v','m') "
+                    + "AND v.relname = CASE WHEN c.relname LIKE 'tv\\_%' THEN 'v_' ELSE 'va_' END || substr(c.relname, 4)), "
+                    + "pg_get_userbyid(c.relowner), (SELECT pg_get_userbyid(v.relowner) FROM pg_class v "
                     + "JOIN pg_namespace vn ON vn.oid = v.relnamespace WHERE vn.nspname = n.nspname AND v.relkind IN ('v','m') "
                     + "AND v.relname = CASE WHEN c.relname LIKE 'tv\\_%' THEN 'v_' ELSE 'va_' END || substr(c.relname, 4)) "
                     + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -53,7 +70,13 @@ public final class TviewCatalog {
                 ps.setArray(1, connection.createArrayOf("text", discovery.schemas().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if (rs.getString(3) != null) {
+                        if (rs.getString(3) != null && !(owners.contains(rs.getString(4)) && owners.contains(rs.getString(5)))) {
+                            TableName t = new TableName(rs.getString(1), rs.getString(2));
+                            refused.put(t.toString(), "Tview " + t + " (owned by " + rs.getString(4) + ") and its view " + rs.getString(3)
+                                    + " (owned by " + rs.getString(5) + ") are not both owned by a role in discovery.owners "
+                                    + owners.stream().sorted().toList() + ": its view and triggers would run with the daemon's rights. "
+                                    + "Add the owner to discovery.owners (TVIEWD_DISCOVERY_OWNERS) or declare the tview under `tviews`");
+                        } else if (rs.getString(3) != null) {
                             TableName t = new TableName(rs.getString(1), rs.getString(2));
                             sources.put(t, TableName.parse(rs.getString(3), defaultSchema));
                             keys.put(t, Optional.empty());

@@ -28,6 +28,41 @@ public final class StateSchema {
     private StateSchema() {
     }
 
+    /**
+     * The schema and everything in it must belong to the daemon's role: a {@code tviewd} schema or table created
+     * beforehand by another role (with a trigger on it, say) would run that role's code with the daemon's rights, or
+     * let it rewrite offsets and modes. {@code CREATE … IF NOT EXISTS} alone would accept it.
+     *
+     * @throws IllegalStateException naming each object and its owner
+     */
+    static void requireOwnedByUs(Connection c) throws SQLException {
+        java.util.List<String> foreign = new java.util.ArrayList<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT 'schema ' || n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
+                        + "WHERE n.nspname = ? AND n.nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
+                        + "UNION ALL SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'v' THEN 'view ' WHEN 'S' THEN 'sequence ' "
+                        + "ELSE 'relation ' END || n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
+                        + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('r', 'v', 'm', 'S', 'p', 'f') "
+                        + "AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
+                        + "UNION ALL SELECT 'function ' || p.oid::regprocedure::text, pg_get_userbyid(p.proowner) FROM pg_proc p "
+                        + "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ? "
+                        + "AND p.proowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) ORDER BY 1")) {
+            for (int i = 1; i <= 3; i++) {
+                ps.setString(i, SCHEMA);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    foreign.add(rs.getString(1) + " (owned by " + rs.getString(2) + ")");
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            throw new IllegalStateException("The " + SCHEMA + " schema must belong to the daemon's role, but " + String.join(", ", foreign)
+                    + " do not: another role created them, and the daemon would run or trust what they contain. Drop them "
+                    + "(DROP SCHEMA " + SCHEMA + " CASCADE, after checking what they are) or ALTER … OWNER TO the daemon's role");
+        }
+    }
+
     /** The key refresh-event messages must carry (see {@link #EVENT_KEY}). */
     public static String eventKey(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT key FROM " + EVENT_KEY + " WHERE id = 1")) {
@@ -41,6 +76,7 @@ public final class StateSchema {
     public static void install(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA IF NOT EXISTS " + SCHEMA);
+            requireOwnedByUs(c);
             s.execute("CREATE TABLE IF NOT EXISTS " + OFFSETS + " ("
                     + "store text NOT NULL, key bytea NOT NULL, value bytea, "
                     + "updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (store, key))");
