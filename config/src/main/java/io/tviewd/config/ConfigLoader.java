@@ -109,7 +109,8 @@ public final class ConfigLoader {
             Object value = key.defaultValue();
             if (raw.containsKey(key.name())) {
                 Object r = raw.get(key.name());
-                String shown = key.secret() ? Secret.MASK : String.valueOf(r);
+                String shown = key.secret() ? Secret.MASK
+                        : "database.url".equals(key.name()) ? DatabaseConfig.redact(String.valueOf(r)) : String.valueOf(r);
                 String from = " (from " + sourceOf.get(key.name()) + ")";
                 if (r == null) {
                     problems.add("Missing value for '" + key.name() + "'" + from + ": expected " + key.type().rule());

@@ -184,7 +184,7 @@ public final class DebeziumChangeSource implements ChangeSource {
             url = null;
         }
         if (url == null) {
-            throw new IllegalArgumentException("database.url '" + database.url() + "' is not a valid PostgreSQL JDBC URL");
+            throw new IllegalArgumentException("database.url '" + database.redactedUrl() + "' is not a valid PostgreSQL JDBC URL");
         }
         Properties p = new Properties();
         p.setProperty("name", "tviewd");
@@ -199,8 +199,14 @@ public final class DebeziumChangeSource implements ChangeSource {
         p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
         p.setProperty("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
         p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
-        p.setProperty("database.user", database.user());
-        p.setProperty("database.password", database.password().reveal());
+        // as for the daemon's own sessions, a user, password or TLS setting in the URL wins over the separate keys
+        p.setProperty("database.user", url.getProperty("user", database.user()));
+        p.setProperty("database.password", url.getProperty("password", database.password().reveal()));
+        for (String ssl : List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword")) {
+            if (url.getProperty(ssl) != null) {
+                p.setProperty("database." + ssl, url.getProperty(ssl));
+            }
+        }
         p.setProperty("topic.prefix", topicPrefix);
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", slot);

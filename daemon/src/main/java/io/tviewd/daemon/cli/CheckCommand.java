@@ -25,7 +25,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         try (Connection c = new PostgresSessions(cfg.database()).open("tviewd-check")) {
             Preflight.Report report = Preflight.run(c, cfg);
-            System.out.println("tviewd check — " + cfg.database().url());
+            System.out.println("tviewd check — " + cfg.database().redactedUrl());
             System.out.println(report.render());
             System.out.println(report.blocking() ? "Something blocks CDC refresh (FAIL lines above)." : "Ready for CDC refresh.");
             return report.blocking() ? Main.EXIT_FAILURE : Main.EXIT_OK;

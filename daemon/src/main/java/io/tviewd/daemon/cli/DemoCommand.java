@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             BlogSchema.create(c);
             BlogSchema.fill(c, 200, 1_000, 3_000);
         } catch (SQLException e) {
-            System.err.println("tviewd demo: cannot create the blog schema in " + cfg.database().url() + ": " + e.getMessage()
+            System.err.println("tviewd demo: cannot create the blog schema in " + cfg.database().redactedUrl() + ": " + e.getMessage()
                     + " (demo needs an empty database)");
             return Main.EXIT_FAILURE;
         }
