@@ -181,7 +181,7 @@ class CutoverIT {
                 assertThat(text(c, "SELECT status FROM tviewd.cutover ORDER BY id DESC LIMIT 1")).isEqualTo("done");
                 assertThat(text(c, "SELECT count(*)::text FROM tviewd.cutover_step WHERE status <> 'done'")).isEqualTo("0");
                 int tables = daemon.pipeline().status().get("tv_post").plan().mappings().size();
-                assertThat(text(c, "SELECT count(*)::text FROM pg_trigger WHERE tgname LIKE 'tviewd\\_%\\_tv\\_post\\_%'"))
+                assertThat(text(c, "SELECT count(*)::text FROM pg_trigger WHERE tgname LIKE 'tviewd\\_%\\_tv\\_post'"))
                         .isEqualTo(to == RefreshMode.TRIGGER ? Integer.toString(4 * tables) : "0");
             }
             if (to == RefreshMode.MANUAL) {
@@ -264,10 +264,10 @@ class CutoverIT {
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out())
                     .contains("Cutover of tv_post: cdc → trigger (dry run: nothing changed)")
-                    .contains("1. install-triggers: DROP FUNCTION IF EXISTS tviewd.\"refresh_public_tv_post\"(text[]);")
-                    .contains("CREATE OR REPLACE FUNCTION tviewd.\"refresh_public_tv_post\"(keys text[], ctx text)")
+                    .contains("1. install-triggers: DROP FUNCTION IF EXISTS tviewd.\"refresh_0680fa35_public_tv_post\"(text[]);")
+                    .contains("CREATE OR REPLACE FUNCTION tviewd.\"refresh_0680fa35_public_tv_post\"(keys text[], ctx text)")
                     .contains("pg_logical_emit_message(true, ''tviewd''")
-                    .contains("CREATE TRIGGER \"tviewd_002_tv_post_ins\" AFTER INSERT ON \"public\".\"tb_comment\"")
+                    .contains("CREATE TRIGGER \"tviewd_002_0680fa35_ins_tv_post\" AFTER INSERT ON \"public\".\"tb_comment\"")
                     .contains("2. drain-cdc: L = pg_current_wal_lsn()")
                     .contains("3. switch-mode: UPDATE tviewd.tview_mode SET mode = 'trigger' WHERE tview = 'public.tv_post'")
                     .contains("4. verify: tviewd verify tv_post")

@@ -24,6 +24,56 @@ import io.tviewd.daemon.support.Workloads;
 /** Trigger mode: generated statement triggers keep every tview exact in the writers' own transactions. */
 class TriggerModeIT {
 
+    /** The same tview name in two schemas, and a name longer than 63 bytes in accented letters, in trigger mode. */
+    @Test
+    void triggerMode_namesStayApartAcrossSchemas_andFitLongNonAsciiNames_andAreCleanedUp() throws Exception {
+        DatabaseConfig db = TestDatabase.get().createDatabase("trigger_names");
+        String longName = "tv_" + "événement_ñandú_".repeat(3);
+        String longView = "v_" + longName.substring(3);
+        try (Connection c = session(db)) {
+            exec(c, "CREATE SCHEMA sales; CREATE SCHEMA archive;");
+            for (String schema : List.of("sales", "archive")) {
+                exec(c, "CREATE TABLE " + schema + ".tb_order (pk bigint PRIMARY KEY, id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), ref text)");
+                exec(c, "ALTER TABLE " + schema + ".tb_order REPLICA IDENTITY FULL");
+                exec(c, "CREATE VIEW " + schema + ".v_order AS SELECT id, jsonb_build_object('ref', ref, 'schema', '" + schema + "') AS data "
+                        + "FROM " + schema + ".tb_order");
+                exec(c, "CREATE TABLE " + schema + ".tv_order (id uuid PRIMARY KEY, data jsonb NOT NULL)");
+                exec(c, "INSERT INTO " + schema + ".tb_order (pk, ref) SELECT g, 'r' || g FROM generate_series(1, 20) g");
+            }
+            exec(c, "CREATE VIEW sales.\"" + longView + "\" AS SELECT id, jsonb_build_object('ref', upper(ref)) AS data FROM sales.tb_order");
+            exec(c, "CREATE TABLE sales.\"" + longName + "\" (id uuid PRIMARY KEY, data jsonb NOT NULL)");
+        }
+        var config = Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_names", "TVIEWD_REFRESH_DEFAULT_MODE", "trigger",
+                "TVIEWD_DISCOVERY_SCHEMAS", "sales,archive");
+        try (Daemon daemon = new Daemon(config)) {
+            daemon.start();
+            assertThat(daemon.refused()).isEmpty();
+            assertThat(daemon.pipeline().status()).hasSize(3);
+        }
+        try (Connection c = session(db)) {
+            exec(c, "UPDATE sales.tb_order SET ref = 'sold' WHERE pk = 1");
+            exec(c, "UPDATE archive.tb_order SET ref = 'kept' WHERE pk = 2");
+            exec(c, "DELETE FROM archive.tb_order WHERE pk = 3");
+            for (String[] pair : new String[][] {{"sales.tv_order", "sales.v_order"}, {"archive.tv_order", "archive.v_order"},
+                    {"sales.\"" + longName + "\"", "sales.\"" + longView + "\""}}) {
+                assertThat(text(c, "SELECT count(*)::text FROM ((SELECT * FROM " + pair[0] + " EXCEPT SELECT * FROM " + pair[1] + ") UNION ALL "
+                        + "(SELECT * FROM " + pair[1] + " EXCEPT SELECT * FROM " + pair[0] + ")) d")).as(pair[0]).isEqualTo("0");
+            }
+            assertThat(text(c, "SELECT count(*)::text FROM archive.tv_order")).isEqualTo("19");
+            assertThat(text(c, "SELECT data->>'ref' FROM sales.\"" + longName + "\" t JOIN sales.tb_order o USING (id) WHERE o.pk = 1"))
+                    .isEqualTo("SOLD");
+            // back to cdc: every trigger and function of all three goes away
+            exec(c, "UPDATE tviewd.tview_mode SET mode = 'cdc'");
+            try (Daemon cdc = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_names_cdc",
+                    "TVIEWD_DISCOVERY_SCHEMAS", "sales,archive"))) {
+                cdc.start();
+            }
+            assertThat(text(c, "SELECT count(*)::text FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'tviewd%'")).isEqualTo("0");
+            assertThat(text(c, "SELECT string_agg(proname, ', ') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "WHERE n.nspname = 'tviewd'")).isNull();
+        }
+    }
+
     @Test
     void triggerMode_passesTheDifferentialWorkload_withoutWaiting() throws Exception {
         DatabaseConfig db = TestDatabase.get().createDatabase("trigger");
@@ -54,7 +104,7 @@ class TriggerModeIT {
             var plans = TviewPlans.read(c, config);
             var tvPost = plans.find("tv_post").orElseThrow();
             List<String> before = TriggerInstaller.installed(c, tvPost.tview());
-            assertThat(before).contains("public.tb_comment: tviewd_002_tv_post_ins", "public.tb_tag: tviewd_002_tv_post_trunc");
+            assertThat(before).contains("public.tb_comment: tviewd_002_0680fa35_ins_tv_post", "public.tb_tag: tviewd_002_0680fa35_trunc_tv_post");
             // (a fresh slot: the first one holds the workload's WAL, which a new start would have to read through)
             exec(c, "SELECT pg_drop_replication_slot('trigger')");
             try (Daemon again = new Daemon(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_again",
@@ -63,7 +113,7 @@ class TriggerModeIT {
             }
             assertThat(TriggerInstaller.installed(c, tvPost.tview())).containsExactlyElementsOf(before);
             assertThat(text(c, "SELECT count(*)::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                    + "WHERE n.nspname = 'tviewd' AND p.proname = 'refresh_public_tv_post'")).isEqualTo("1");
+                    + "WHERE n.nspname = 'tviewd' AND p.proname = 'refresh_0680fa35_public_tv_post'")).isEqualTo("1");
 
             // back to cdc: the triggers go away
             exec(c, "UPDATE tviewd.tview_mode SET mode = 'cdc'");

@@ -41,11 +41,16 @@ public final class TriggerInstaller {
             dropTriggers(c, t);
             List<String> functions = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                    + "WHERE n.nspname = ? AND (p.proname = ? OR left(p.proname, length(?)) = ?)")) {
+                    + "WHERE n.nspname = ? AND (p.proname = ? OR left(p.proname, length(?)) = ? OR p.proname = ? "
+                    + "OR left(p.proname, length(?)) = ?)")) {
                 ps.setString(1, StateSchema.SCHEMA);
                 ps.setString(2, TriggerStatements.refreshFunction(t));
-                ps.setString(3, t.table().name() + "__");
-                ps.setString(4, t.table().name() + "__");
+                ps.setString(3, TriggerStatements.functionPrefix(t));
+                ps.setString(4, TriggerStatements.functionPrefix(t));
+                // the names earlier versions gave them
+                ps.setString(5, "refresh_" + t.table().schema() + "_" + t.table().name());
+                ps.setString(6, t.table().name() + "__");
+                ps.setString(7, t.table().name() + "__");
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         functions.add(rs.getString(1));
@@ -55,7 +60,7 @@ public final class TriggerInstaller {
             try (Statement s = c.createStatement()) {
                 for (String f : functions) {
                     String qualified = StateSchema.SCHEMA + "." + TableName.quote(f);
-                    s.execute(f.equals(TriggerStatements.refreshFunction(t))
+                    s.execute(f.startsWith("refresh_")
                             ? "DROP FUNCTION IF EXISTS " + qualified + "(text[]), " + qualified + "(text[], text)"
                             : "DROP FUNCTION IF EXISTS " + qualified + "()");
                 }

@@ -57,19 +57,61 @@ public final class TriggerStatements {
     private TriggerStatements() {
     }
 
+    /*
+     * Names: every generated object starts with a fixed-length ASCII part that identifies it — the tview's tag (a hash of
+     * its schema-qualified name, so tv_x in two schemas never share objects), the table's tag, the event — and ends with
+     * the readable names, cut to PostgreSQL's 63 bytes on a character boundary. Cleanup matches the fixed part only.
+     */
+
+    /** A short stable tag of a qualified name (8 hex characters). */
+    static String tag(TableName name) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Name (unquoted) of the tview's refresh function in schema tviewd. */
     public static String refreshFunction(Tview t) {
-        return ident("refresh_" + t.table().schema() + "_" + t.table().name());
+        return ident("refresh_" + tag(t.table()) + "_" + t.table().schema() + "_" + t.table().name());
+    }
+
+    /** Prefix of every trigger function of the tview (see {@link #tableFunction}). */
+    public static String functionPrefix(Tview t) {
+        return "t" + tag(t.table()) + "_";
+    }
+
+    /** Name (unquoted) of the tview's trigger function on one table for one event. */
+    static String tableFunction(Tview t, TableName table, String event) {
+        return ident(functionPrefix(t) + tag(table) + "_" + event + "_" + table.schema() + "_" + table.name());
     }
 
     /** Name of a trigger of this tview on one table for one event ({@code ins}, {@code upd}, {@code del}, {@code trunc}). */
     public static String triggerName(Tview t, int order, String event) {
-        return ident(String.format("tviewd_%03d_%s_%s", order, t.table().name(), event));
+        return ident(String.format("tviewd_%03d_%s_%s_%s", order, tag(t.table()), event, t.table().name()));
     }
 
-    /** True when {@code name} is a trigger of tview {@code t} (any order, any event). */
+    /** True when {@code name} is a trigger of tview {@code t} (any order, any event; also the names of earlier versions). */
     public static boolean isTriggerOf(Tview t, String name) {
-        return name.matches("tviewd_\\d{3}_" + java.util.regex.Pattern.quote(t.table().name()) + "_(ins|upd|del|trunc)");
+        return name.matches("tviewd_\\d{3}_" + tag(t.table()) + "_(ins|upd|del|trunc)(_.*)?")
+                || name.matches("tviewd_\\d{3}_" + java.util.regex.Pattern.quote(t.table().name()) + "_(ins|upd|del|trunc)");
+    }
+
+    /** A dollar-quote tag that does not occur in {@code body}. */
+    static String dollarTag(String body) {
+        String tag = "$tviewd$";
+        for (int i = 1; body.contains(tag); i++) {
+            tag = "$tviewd" + i + "$";
+        }
+        return tag;
+    }
+
+    /** {@code body} dollar-quoted with a tag it does not contain. */
+    static String dollarQuoted(String body) {
+        String tag = dollarTag(body);
+        return tag + body + tag;
     }
 
     /** Statements that install (or replace) every trigger object of the plan; idempotent, run in one transaction. */
@@ -83,13 +125,13 @@ public final class TriggerStatements {
         // the signature before events existed; its callers are all replaced below in the same transaction
         out.add("DROP FUNCTION IF EXISTS " + fn + "(text[])");
         out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[], ctx text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED
-                + " AS $tviewd$\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
-                + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys" + (events ? ", ctx" : "") + ";\n  END IF;\nEND\n$tviewd$");
+                + " AS " + dollarQuoted("\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
+                + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys" + (events ? ", ctx" : "") + ";\n  END IF;\nEND\n"));
         for (Map.Entry<TableName, List<KeyMapping>> e : plan.mappings().entrySet()) {
             TableName table = e.getKey();
             boolean full = e.getValue().stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh);
             for (String ev : List.of("ins", "upd", "del")) {
-                String tfn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__" + ev));
+                String tfn = "tviewd." + quote(tableFunction(t, table, ev));
                 String changed = switch (ev) {
                     case "ins" -> "SELECT * FROM new_rows";
                     case "del" -> "SELECT * FROM old_rows";
@@ -101,7 +143,8 @@ public final class TriggerStatements {
                                 + e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "))
                                 + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
                 out.add("CREATE OR REPLACE FUNCTION " + tfn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                        + " SET search_path = " + searchPath(plan) + " AS $tviewd$\nDECLARE k text[];\nBEGIN\n" + LOCK + body + "  RETURN NULL;\nEND\n$tviewd$");
+                        + " SET search_path = " + searchPath(plan) + " AS " + dollarQuoted("\nDECLARE k text[];\nBEGIN\n" + LOCK + body
+                        + "  RETURN NULL;\nEND\n"));
                 String referencing = switch (ev) {
                     case "ins" -> "REFERENCING NEW TABLE AS new_rows";
                     case "del" -> "REFERENCING OLD TABLE AS old_rows";
@@ -112,9 +155,10 @@ public final class TriggerStatements {
                 out.add("CREATE TRIGGER " + trg + " AFTER " + EVENTS.get(ev) + " ON " + table.quoted() + " " + referencing
                         + " FOR EACH STATEMENT EXECUTE PROCEDURE " + tfn + "()");
             }
-            String truncFn = "tviewd." + quote(ident(t.table().name() + "__" + table.schema() + "_" + table.name() + "__trunc"));
+            String truncFn = "tviewd." + quote(tableFunction(t, table, "trunc"));
             out.add("CREATE OR REPLACE FUNCTION " + truncFn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                    + " SET search_path = pg_catalog, pg_temp AS $tviewd$\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n  RETURN NULL;\nEND\n$tviewd$");
+                    + " SET search_path = pg_catalog, pg_temp AS " + dollarQuoted("\nBEGIN\n" + LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT
+                    + ");\n  RETURN NULL;\nEND\n"));
             String trg = quote(triggerName(t, order, "trunc"));
             out.add("DROP TRIGGER IF EXISTS " + trg + " ON " + table.quoted());
             out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");
@@ -146,16 +190,26 @@ public final class TriggerStatements {
         return "'" + sql.replace("'", "''") + "'";
     }
 
-    /** An identifier of at most 63 bytes: long names keep a prefix and a hash so they stay unique. */
+    /**
+     * An identifier of at most 63 bytes (PostgreSQL's limit): longer names are cut on a character boundary, so a
+     * multi-byte character is never split. The parts that make a name unique come first.
+     */
     static String ident(String name) {
         if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
             return name;
         }
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return name.substring(0, 50) + "_" + HexFormat.of().formatHex(h, 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        StringBuilder out = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + n > 63) {
+                break;
+            }
+            out.appendCodePoint(cp);
+            bytes += n;
+            i += Character.charCount(cp);
         }
+        return out.toString();
     }
 }
