@@ -46,6 +46,7 @@ class CheckIT {
         assertThat(first.code()).as(first.out()).isEqualTo(Main.EXIT_FAILURE);
         assertThat(first.out())
                 .contains("OK    wal_level = logical")
+                .contains("WARN  user postgres is a superuser: views, functions and triggers tviewd runs would act with every right")
                 .contains("INFO  replication slot 'check_slot' does not exist: created at first run")
                 .contains("INFO  publication 'check_pub' does not exist: created at first run")
                 .contains("OK    tview public.tv_post: key id (uuid), source public.v_post, refresh order ")

@@ -87,6 +87,11 @@ public final class Preflight {
         add("true".equals(canReplicate) ? Level.OK : Level.FAIL, "user " + scalar("SELECT current_user")
                 + ("true".equals(canReplicate) ? " may replicate" : " lacks REPLICATION: run ALTER ROLE " + scalar("SELECT current_user")
                 + " REPLICATION;"));
+        if ("true".equals(scalar("SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"))) {
+            add(Level.WARN, "user " + scalar("SELECT current_user") + " is a superuser: views, functions and triggers tviewd runs "
+                    + "would act with every right; run it as a role with only what it needs (README: \"Running as a role that is "
+                    + "not a superuser\")");
+        }
     }
 
     private String eventStreams() {
