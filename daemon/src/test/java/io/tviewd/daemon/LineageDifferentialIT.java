@@ -31,7 +31,7 @@ import io.tviewd.daemon.support.Tviews;
  * refused with a message naming the use it cannot map. A silent difference fails and prints the view SQL and seed.
  * Generated shapes: joins on foreign-key and other columns, the same table in several roles, junctions, correlated
  * counts, aggregates and top-N subqueries, siblings, grouped derived tables, LEFT JOIN, EXISTS/IN filters, UNION ALL
- * branches, CTEs, nested views, a nested tview, a range-partitioned table (odd seeds); and shapes that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
+ * branches, CTEs, nested views, LEFT JOIN LATERAL, a nested tview, a range-partitioned table (odd seeds); and shapes that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
  * time, a function reading a table).
  *
  * <p>CI runs {@value #DEFAULT_SEEDS} seeds; {@code -Dlineage.seeds=N} (and {@code -Dlineage.seed=S} for one) runs more:
@@ -156,6 +156,8 @@ class LineageDifferentialIT {
                 Part.field("card", "(SELECT jsonb_build_object('n', ac.name, 'f', ac.fans) FROM v_author_card ac"
                         + " WHERE ac.pk_user = p.fk_author)", true),
                 Part.field("author_doc", "(SELECT gu.data FROM tv_gu gu WHERE gu.pk_user = p.fk_author)", true),
+                new Part("lat", "lat.n", true, " LEFT JOIN LATERAL (SELECT count(*) AS n, max(c.body) AS b FROM tb_comment c"
+                        + " WHERE c.fk_post = p.pk_post) lat ON true", ""),
                 Part.field("cte", "(WITH mine AS (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post)"
                         + " SELECT count(*) FROM mine)", true),
                 // not provable: must be refused, naming the use
