@@ -31,7 +31,8 @@ import io.tviewd.daemon.support.Tviews;
  * refused with a message naming the use it cannot map. A silent difference fails and prints the view SQL and seed.
  * Generated shapes: joins on foreign-key and other columns, the same table in several roles, junctions, correlated
  * counts, aggregates and top-N subqueries, siblings, grouped derived tables, LEFT JOIN, EXISTS/IN filters, UNION ALL
- * branches, CTEs, nested views, LEFT JOIN LATERAL, a nested tview, a range-partitioned table (odd seeds); and shapes that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
+ * branches, CTEs, nested views, LEFT JOIN LATERAL, a nested tview, a range-partitioned table (odd seeds); and shapes
+ * that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
  * time, a function reading a table).
  *
  * <p>CI runs {@value #DEFAULT_SEEDS} seeds; {@code -Dlineage.seeds=N} (and {@code -Dlineage.seed=S} for one) runs more:
