@@ -161,8 +161,8 @@ public final class DebeziumEventSource implements AutoCloseable {
                 long committed = ts == null ? System.currentTimeMillis() : ts;
                 List<JsonNode> accepted;
                 try {
-                    accepted = accept(message.getBytes("content"), eventKey);
-                } catch (RejectedMessage e) {
+                    accepted = EventMessages.accept(message.getBytes("content"), eventKey);
+                } catch (EventMessages.RejectedMessage e) {
                     // any role may call pg_logical_emit_message: never let one stop the stream or pose as an event
                     Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
                     LOG.warn("Skipped a {} logical message with prefix '{}' at LSN {}: {}", e.kind, RefreshStatements.EVENT_PREFIX, lsn,
@@ -329,71 +329,6 @@ public final class DebeziumEventSource implements AutoCloseable {
     private JsonNode lastContext;
     private List<String> lastTables = List.of();
     private List<Long> lastTxids = List.of();
-
-    /**
-     * The events of one message, each as an object {@code {t, o, k, d, c, x, r}}: a message of the current format
-     * ({@code "v": 2}) carries many ({@code "e": [[op, key, row?], …]}); one written before it carries exactly one.
-     */
-    static List<JsonNode> events(JsonNode m) {
-        JsonNode list = m.get("e");
-        if (list == null) {
-            return List.of(m);
-        }
-        List<JsonNode> out = new ArrayList<>(list.size());
-        for (JsonNode e : list) {
-            com.fasterxml.jackson.databind.node.ObjectNode one = JSON.createObjectNode();
-            one.set("t", m.get("t"));
-            one.set("o", e.get(0));
-            one.set("k", e.get(1));
-            one.set("d", e.size() > 2 ? e.get(2) : com.fasterxml.jackson.databind.node.NullNode.getInstance());
-            one.set("c", m.get("c"));
-            one.set("x", m.get("x"));
-            one.set("r", m.get("r"));
-            out.add(one);
-        }
-        return out;
-    }
-
-    /** A logical message with the daemon's prefix that is not one of its refresh-event messages. */
-    static final class RejectedMessage extends Exception {
-        final String kind;
-
-        RejectedMessage(String kind, String message) {
-            super(message);
-            this.kind = kind;
-        }
-    }
-
-    /**
-     * The events of one message, after checking it is the daemon's: it must carry {@code eventKey} (else it is
-     * {@code forged}) and have the shape refresh statements write (else {@code malformed}).
-     */
-    static List<JsonNode> accept(byte[] content, String eventKey) throws RejectedMessage {
-        JsonNode m;
-        try {
-            m = JSON.readTree(content);
-        } catch (IOException e) {
-            throw new RejectedMessage("malformed", "not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
-        }
-        if (m == null || !m.isObject()) {
-            throw new RejectedMessage("malformed", "not a JSON object");
-        }
-        JsonNode a = m.get("a");
-        if (a == null || !a.isTextual() || !java.security.MessageDigest.isEqual(a.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                eventKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-            throw new RejectedMessage("forged", "it does not carry the daemon's event key (written by another session, not by a refresh)");
-        }
-        if (m.path("v").asInt() != 2 || !m.path("t").isTextual() || !m.path("x").canConvertToLong() || !m.path("r").isTextual()
-                || !(m.path("c").isObject() || m.path("c").isNull() || m.path("c").isMissingNode()) || !m.path("e").isArray()) {
-            throw new RejectedMessage("malformed", "fields v, t, x, r, c, e are not those of a refresh-event message");
-        }
-        for (JsonNode e : m.get("e")) {
-            if (!e.isArray() || e.size() < 2 || e.size() > 3 || !List.of("i", "u", "d").contains(e.get(0).asText()) || e.get(1).isNull()) {
-                throw new RejectedMessage("malformed", "event " + e + " is not [op, key] or [op, key, row]");
-            }
-        }
-        return events(m);
-    }
 
     /** The commit LSN from a Debezium PostgreSQL transaction id ({@code txId:commitLsn}). */
     static long commitLsn(String transactionId) {
