@@ -53,15 +53,8 @@ final class Recovery {
         try (Connection c = sessions.open("tviewd-recovery", config.statementTimeout())) {
             OwedRefreshes.Owed owed = OwedRefreshes.read(c).get(t.table().toString());
             Instant owedAt = owed == null ? Instant.now() : owed.owedAt();
-            // an empty tview (a first start) has no rows the view dropped: the chunks alone fill it, and the stream or the
-            // triggers, which cover every change from now on, remove what the view drops meanwhile
-            boolean empty;
-            try (var ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM " + t.table().quoted() + ")"); var rs = ps.executeQuery()) {
-                rs.next();
-                empty = rs.getBoolean(1);
-            }
             TviewPopulator.Result r = TviewPopulator.populate(c, refresher, t, TviewPopulator.CHUNK_SIZE,
-                    RefreshCause.of("reconcile"), null, !empty);
+                    RefreshCause.of("reconcile"), (n, total) -> { });
             OwedRefreshes.settle(c, t.table().toString(), owedAt);
             return r;
         }

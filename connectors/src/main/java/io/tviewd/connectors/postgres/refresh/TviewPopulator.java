@@ -38,26 +38,11 @@ public final class TviewPopulator {
 
     public static Result populate(Connection reader, Refresher refresher, Tview t, int chunkSize, RefreshCause cause,
                                   Progress progress) throws SQLException {
-        return populate(reader, refresher, t, chunkSize, cause, progress, true);
-    }
-
-    /**
-     * As {@link #populate(Connection, Refresher, Tview, int, RefreshCause, Progress)}; with {@code progress} null the view
-     * is not counted first, and without {@code sweep} the final pass that removes rows the view no longer returns is
-     * skipped: only for a tview that was empty when this began and whose later changes a change stream or trigger
-     * applies (they delete what the chunks wrote and the view dropped since).
-     */
-    public static Result populate(Connection reader, Refresher refresher, Tview t, int chunkSize, RefreshCause cause,
-                                  Progress progress, boolean sweep) throws SQLException {
-        long total = 0;
-        if (progress != null) {
-            try (PreparedStatement ps = reader.prepareStatement("SELECT count(*) FROM " + t.sourceView().quoted());
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                total = rs.getLong(1);
-            }
-        } else {
-            progress = (done, all) -> { };
+        long total;
+        try (PreparedStatement ps = reader.prepareStatement("SELECT count(*) FROM " + t.sourceView().quoted());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            total = rs.getLong(1);
         }
         String key = quote(t.keyColumn());
         long done = 0;
@@ -93,9 +78,6 @@ public final class TviewPopulator {
             if (keys.size() < chunkSize) {
                 break;
             }
-        }
-        if (!sweep) {
-            return new Result(done, written, deleted);
         }
         // rows the view no longer returns (and any other drift the chunks above could not see)
         long[] removed = {0};
