@@ -149,10 +149,11 @@ class SchemaChangeIT {
             Random random = new Random(seed);
             try (Connection c = session(db)) {
                 while (!stopped.get()) {
-                    if (paused.get()) {
-                        idle.set(true);
-                        Thread.sleep(5);
-                        continue;
+                    synchronized (this) {
+                        while (paused.get() && !stopped.get()) {
+                            idle.set(true);
+                            wait();
+                        }
                     }
                     idle.set(false);
                     int book = 1 + random.nextInt(200);
@@ -163,7 +164,6 @@ class SchemaChangeIT {
                         case 2 -> exec(c, "INSERT INTO tb_tag (fk_book, label) VALUES (" + book + ", 'tag r" + random.nextInt(1000) + "')");
                         default -> exec(c, "DELETE FROM tb_tag WHERE pk_tag = (SELECT min(pk_tag) FROM tb_tag WHERE fk_book = " + book + ")");
                     }
-                    Thread.sleep(10);
                 }
             } catch (Exception e) {
                 failure.set(e);
@@ -177,13 +177,17 @@ class SchemaChangeIT {
             assertThat(failure.get()).as("writer failure").isNull();
         }
 
-        void resume() {
+        synchronized void resume() {
             idle.set(false);
             paused.set(false);
+            notifyAll();
         }
 
         void stop() throws InterruptedException {
-            stopped.set(true);
+            synchronized (this) {
+                stopped.set(true);
+                notifyAll();
+            }
             thread.join(10_000);
             assertThat(failure.get()).as("writer failure").isNull();
         }

@@ -71,6 +71,17 @@ public final class PostgresSessions {
         return c;
     }
 
+    /** Closes a session that may already be broken (its owner drops it and opens a new one when needed); null is fine. */
+    public static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // broken anyway: nothing to release beyond what closing tried
+            }
+        }
+    }
+
     /** Opens a short-lived administrative session (no statement timeout beyond 30 s). */
     public Connection open(String applicationName) throws SQLException {
         return open(applicationName, Duration.ofSeconds(30));

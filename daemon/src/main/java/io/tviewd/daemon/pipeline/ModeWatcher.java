@@ -88,14 +88,8 @@ public final class ModeWatcher implements AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // a broken session is being dropped; the next poll opens a new one
-            }
-            connection = null;
-        }
+        PostgresSessions.closeQuietly(connection);
+        connection = null;
     }
 
     @Override

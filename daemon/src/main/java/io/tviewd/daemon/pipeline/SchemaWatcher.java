@@ -194,14 +194,8 @@ public final class SchemaWatcher implements AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // a broken session is being dropped; the next poll opens a new one
-            }
-            connection = null;
-        }
+        PostgresSessions.closeQuietly(connection);
+        connection = null;
     }
 
     @Override

@@ -79,14 +79,8 @@ public class JdbcOffsetBackingStore extends MemoryOffsetBackingStore {
     }
 
     private void discardConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // broken anyway; the next flush opens a new one
-            }
-            connection = null;
-        }
+        io.tviewd.connectors.postgres.PostgresSessions.closeQuietly(connection);
+        connection = null;
     }
 
     @Override
