@@ -68,7 +68,9 @@ class SchemaChangeIT {
         TviewdConfig config = Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "schema_change",
                 "TVIEWD_DISCOVERY_SCHEMA_POLL_INTERVAL", "200ms");
         try (Daemon daemon = Daemons.started(config); Connection c = session(db); Writers writers = new Writers(db)) {
-            Tviews.awaitConverged(db, Duration.ofSeconds(30), "start");
+            writers.pause();
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "start; writers seed " + writers.seed);
+            writers.resume();
 
             // a view redefined to read tb_tag, which was not published: writes to it before and after the change
             exec(c, V_BOOK_WITH_TAGS);
