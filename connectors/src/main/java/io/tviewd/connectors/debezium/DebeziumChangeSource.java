@@ -167,9 +167,29 @@ public final class DebeziumChangeSource implements ChangeSource {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         for (Field f : s.schema().fields()) {
-            out.put(f.name(), s.get(f));
+            out.put(f.name(), postgresValue(f.schema().name(), s.get(f)));
         }
         return out;
+    }
+
+    /**
+     * A value as PostgreSQL reads it back: Debezium sends dates as epoch days and timestamps/times as epoch or day
+     * micro/milliseconds, which a {@code CAST(? AS text[])::date[]} lookup would refuse; they become ISO text.
+     */
+    static Object postgresValue(String logicalType, Object v) {
+        if (v == null || logicalType == null) {
+            return v;
+        }
+        return switch (logicalType) {
+            case "io.debezium.time.Date" -> java.time.LocalDate.ofEpochDay(((Number) v).longValue()).toString();
+            case "io.debezium.time.Timestamp" -> java.time.LocalDateTime.ofEpochSecond(Math.floorDiv(((Number) v).longValue(), 1000),
+                    (int) Math.floorMod(((Number) v).longValue(), 1000) * 1_000_000, java.time.ZoneOffset.UTC).toString();
+            case "io.debezium.time.MicroTimestamp" -> java.time.LocalDateTime.ofEpochSecond(Math.floorDiv(((Number) v).longValue(), 1_000_000),
+                    (int) Math.floorMod(((Number) v).longValue(), 1_000_000) * 1_000, java.time.ZoneOffset.UTC).toString();
+            case "io.debezium.time.MicroTime" -> java.time.LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000).toString();
+            case "io.debezium.time.Time" -> java.time.LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000_000).toString();
+            default -> v;
+        };
     }
 
     /**

@@ -29,6 +29,18 @@ class DebeziumChangeSourceTest {
     }
 
     @Test
+    void postgresValue_turnsDebeziumTemporalEncodingsIntoTextPostgresReads() {
+        assertThat(DebeziumChangeSource.postgresValue("io.debezium.time.Date", 20471)).isEqualTo("2026-01-18");
+        assertThat(DebeziumChangeSource.postgresValue("io.debezium.time.MicroTimestamp", 1_768_694_400_123_456L))
+                .isEqualTo("2026-01-18T00:00:00.123456");
+        assertThat(DebeziumChangeSource.postgresValue("io.debezium.time.Timestamp", -1L)).isEqualTo("1969-12-31T23:59:59.999");
+        assertThat(DebeziumChangeSource.postgresValue("io.debezium.time.MicroTime", 3_723_000_001L)).isEqualTo("01:02:03.000001");
+        assertThat(DebeziumChangeSource.postgresValue("io.debezium.time.ZonedTimestamp", "2026-01-18T00:00:00Z"))
+                .isEqualTo("2026-01-18T00:00:00Z");
+        assertThat(DebeziumChangeSource.postgresValue(null, 42)).isEqualTo(42);
+    }
+
+    @Test
     void engineProperties_ofAnUnreadableUrl_nameItWithoutItsPassword() {
         TviewdConfig cfg = ConfigLoader.load(null, Map.of());
         DatabaseConfig bad = new DatabaseConfig("jdbc:postgresql://db:notaport/app?password=s3cret", "u", Secret.of(""));
