@@ -50,5 +50,19 @@ class BenchIT {
                         "## Memory, start-up, backlog", "## Targets")
                 .doesNotContain("old figures")
                 .endsWith(io.tviewd.daemon.bench.Report.NOTES + "\nhand-written analysis\n");
+
+        // each measured run left where PostgreSQL spent it, beside the daemon logs
+        String logs = r.out().lines().filter(l -> l.startsWith("Daemon logs in ")).findFirst().orElseThrow().substring("Daemon logs in ".length());
+        Path profile = Path.of(logs, "statements-cdc-MIX-8-at-50.txt");
+        assertThat(profile).exists();
+        assertThat(Files.readString(profile)).contains("calls", "v_post");
+    }
+
+    @Test
+    void bench_withAnUnknownPhase_namesItAndTheChoices() throws Exception {
+        Cli.Result r = Cli.run("bench", "--phases", "rates,sprint");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid value 'sprint' for '--phases': expected some of [none, fraiseql, cdc-writers, idle, rates, "
+                + "storm, events-off, backlog, trigger]");
     }
 }

@@ -31,7 +31,38 @@ public final class Benchmark {
 
     /** What to run. {@code rates} are the fixed total write rates of the freshness runs (the mix, 8 writers). */
     public record Options(double scale, Duration duration, Duration warmup, Duration storm, long backlog, List<Integer> rates,
-                          DatabaseConfig database, Path jar, Path markdown, Path csv, Path logDir) {
+                          DatabaseConfig database, Path jar, Path markdown, Path csv, Path logDir, java.util.Set<Phase> phases) {
+    }
+
+    /** The parts of a run ({@code --phases}); a partial run's report leaves the others' cells empty. */
+    public enum Phase {
+        /** Writers with no refresh. */
+        NONE,
+        /** Writers with FraiseQL-style row triggers. */
+        FRAISEQL,
+        /** Writers at full speed with tviewd in cdc mode. */
+        CDC_WRITERS,
+        /** Freshness with no other writes. */
+        IDLE,
+        /** Freshness at the fixed rates. */
+        RATES,
+        /** The W4 storm, events on. */
+        STORM,
+        /** The mix at 1,000/s and the storm again with events off. */
+        EVENTS_OFF,
+        /** Catching up on a backlog made while the daemon is down. */
+        BACKLOG,
+        /** Writers with tviewd's trigger mode. */
+        TRIGGER;
+
+        /** The name on the command line: {@code cdc-writers}. */
+        public String cli() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private boolean runs(Phase p) {
+        return options.phases().contains(p);
     }
 
     private static final int[] WRITERS = {1, 8};
@@ -42,6 +73,7 @@ public final class Benchmark {
     private final Options options;
     private final Consumer<String> log;
     private final Report report;
+    private StatementProfile statements;
 
     public Benchmark(Options options, Consumer<String> log) {
         this.options = options;
@@ -56,7 +88,8 @@ public final class Benchmark {
         try {
             if (db.isEmbedded()) {
                 log.accept("Starting an embedded PostgreSQL (fsync on, synchronous_commit on) …");
-                embedded = EmbeddedDatabase.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB"));
+                embedded = EmbeddedDatabase.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB",
+                        "shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all"));
                 db = new DatabaseConfig(embedded.jdbcUrl(), "postgres", Secret.of(""));
             }
             PostgresSessions sessions = new PostgresSessions(db);
@@ -70,15 +103,22 @@ public final class Benchmark {
                 log.accept(String.format("  built in %.1f s", (System.nanoTime() - t0) / 1e9));
             }
             Writers writers = new Writers(sessions, data);
+            statements = new StatementProfile(sessions, options.logDir());
             // the report is rewritten after every phase: an interrupted run still leaves what it measured
-            baseline(writers);
-            report.write();
-            fraiseql(sessions, writers);
-            report.write();
+            if (runs(Phase.NONE)) {
+                baseline(writers);
+                report.write();
+            }
+            if (runs(Phase.FRAISEQL)) {
+                fraiseql(sessions, writers);
+                report.write();
+            }
             cdc(db, sessions, data, writers);
             report.write();
-            trigger(db, writers);
-            report.write();
+            if (runs(Phase.TRIGGER)) {
+                trigger(db, writers);
+                report.write();
+            }
             log.accept("Wrote " + options.markdown() + " and " + options.csv());
             return report;
         } finally {
@@ -122,28 +162,38 @@ public final class Benchmark {
             try (Running daemon = new Running(db, sessions, eventsOn)) {
                 report.firstStart(daemon.get().readyMillis());
                 warmUp(writers, probe);
-                List<Double> idle = new ArrayList<>();
-                for (int i = 0; i < 200; i++) {
-                    idle.add(probe.once(Duration.ofSeconds(30)));
-                    Thread.sleep(20);
+                if (runs(Phase.IDLE)) {
+                    List<Double> idle = new ArrayList<>();
+                    for (int i = 0; i < 200; i++) {
+                        idle.add(probe.once(Duration.ofSeconds(30)));
+                        Thread.sleep(20);
+                    }
+                    report.idle(Percentiles.of(idle));
+                    log.accept("freshness idle: " + Report.ms(Percentiles.of(idle)));
                 }
-                report.idle(Percentiles.of(idle));
-                log.accept("freshness idle: " + Report.ms(Percentiles.of(idle)));
-                for (Workload w : Workload.values()) {
+                for (Workload w : runs(Phase.CDC_WRITERS) ? Workload.values() : new Workload[0]) {
                     for (int n : WRITERS) {
                         measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
                     }
                 }
-                for (int rate : options.rates()) {
+                for (int rate : runs(Phase.RATES) ? options.rates() : List.<Integer>of()) {
                     Run r = measured("cdc", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
                     report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, true);
                     if (r.freshness.p99() >= 1000 || r.writes.tps() < 0.9 * rate) {
                         break;
                     }
                 }
-                Run storm = measured("cdc", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
-                report.storm(true, storm.writes, storm.freshness, storm.converge, storm.cpu);
+                if (runs(Phase.STORM)) {
+                    Run storm = measured("cdc", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
+                    report.storm(true, storm.writes, storm.freshness, storm.converge, storm.cpu);
+                }
                 report.heap("cdc, events on", daemon.heapMax());
+            }
+            if (!runs(Phase.EVENTS_OFF)) {
+                if (runs(Phase.BACKLOG)) {
+                    backlog(db, sessions, probe);
+                }
+                return;
             }
             log.accept("Restarting tviewd with events off (slot and tviews exist) …");
             try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
@@ -156,7 +206,9 @@ public final class Benchmark {
                 report.storm(false, storm.writes, storm.freshness, storm.converge, storm.cpu);
                 report.heap("cdc, events off", daemon.heapMax());
             }
-            backlog(db, sessions, probe);
+            if (runs(Phase.BACKLOG)) {
+                backlog(db, sessions, probe);
+            }
         }
     }
 
@@ -268,10 +320,12 @@ public final class Benchmark {
         }
         Writers.Result r;
         List<Double> lag;
+        statements.reset();
         try (Probe.Sampler sampler = probe.sample(Duration.ofMillis(100))) {
             r = writers.run(w, n, rate, duration);
             lag = sampler.stop();
         }
+        statements.write(mode + "-" + w + "-" + n + (rate > 0 ? "-at-" + (int) rate : ""));
         long t0 = System.nanoTime();
         double seen = probe.once(CONVERGE_CAP);
         double converge = seen >= CONVERGE_CAP.toMillis() ? Double.POSITIVE_INFINITY : (System.nanoTime() - t0) / 1e6;
@@ -345,7 +399,8 @@ public final class Benchmark {
                         max = Math.max(max, mb);
                     }
                     try {
-                        Thread.sleep(250);
+                        // a scrape costs the daemon ~15 ms of CPU: every 250 ms took 6% of its CPU in a profile
+                        Thread.sleep(1000);
                     } catch (InterruptedException e) {
                         return;
                     }

@@ -52,6 +52,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--jar", paramLabel = "FILE", description = "The tviewd jar run as the daemon (default: the running jar).")
     Path jar;
 
+    @Option(names = "--phases", paramLabel = "PHASE,…", split = ",",
+            defaultValue = "none,fraiseql,cdc-writers,idle,rates,storm,events-off,backlog,trigger",
+            description = "Parts to run (default: all): ${DEFAULT-VALUE}.")
+    List<String> phases;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Optional YAML file; only database.* is used.")
     Path config;
 
@@ -73,6 +78,17 @@ final class BenchCommand implements Callable<Integer> {
             Duration d = parse("--duration", duration, problems);
             Duration w = parse("--warmup", warmup, problems);
             Duration s = parse("--storm", storm, problems);
+            java.util.Set<Benchmark.Phase> chosen = java.util.EnumSet.noneOf(Benchmark.Phase.class);
+            for (String name : phases) {
+                java.util.Optional<Benchmark.Phase> p = java.util.Arrays.stream(Benchmark.Phase.values())
+                        .filter(x -> x.cli().equals(name.trim())).findFirst();
+                if (p.isPresent()) {
+                    chosen.add(p.get());
+                } else {
+                    problems.add("Invalid value '" + name + "' for '--phases': expected some of "
+                            + java.util.Arrays.stream(Benchmark.Phase.values()).map(Benchmark.Phase::cli).toList());
+                }
+            }
             Path j = jar != null ? jar : runningJar();
             if (j == null || !Files.isRegularFile(j)) {
                 problems.add("Invalid value '" + j + "' for '--jar': must be the tviewd jar (build it with ./mvnw package)");
@@ -81,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new ConfigException(problems);
             }
             Path logs = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "tviewd-bench-" + ProcessHandle.current().pid()));
-            options = new Benchmark.Options(scale, d, w, s, backlog, List.copyOf(rates), cfg.database(), j, out, csv, logs);
+            options = new Benchmark.Options(scale, d, w, s, backlog, List.copyOf(rates), cfg.database(), j, out, csv, logs, chosen);
             System.out.println("Daemon logs in " + logs);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
@@ -95,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             return Durations.parse(key, text);
         } catch (ConfigException e) {
-            problems.add(e.getMessage());
+            problems.addAll(e.problems());
             return Duration.ZERO;
         }
     }
