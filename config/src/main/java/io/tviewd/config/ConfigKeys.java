@@ -89,6 +89,29 @@ public final class ConfigKeys {
                 "How long one send may take before the sink counts it failed, reports degraded and retries.");
         define("kafka.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
                 "First pause before delivering a batch Kafka did not acknowledge again; doubles (with jitter) up to 30 s while Kafka stays down.");
+        define("clickhouse.url", KeyType.STRING, "", ConfigKeys::clickhouseUrl,
+                "ClickHouse HTTP interface (`http://host:8123`, `https://…` for TLS); empty disables the ClickHouse sink. Credentials go in `clickhouse.user`/`clickhouse.password`, not in the URL.");
+        define("clickhouse.user", KeyType.STRING, "default", nonEmpty(),
+                "ClickHouse user (HTTP basic authentication).");
+        define("clickhouse.password", KeyType.SECRET, Secret.of(""), v -> null,
+                "Password of `clickhouse.user`. Masked in logs and errors.");
+        define("clickhouse.database", KeyType.STRING, "default",
+                v -> ((String) v).matches("[A-Za-z_][A-Za-z0-9_]{0,62}") ? null : "must be a ClickHouse identifier: a letter or '_', then letters, digits or '_' (at most 63)",
+                "Database of the target tables (created when absent).");
+        define("clickhouse.timeout", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofSeconds(1), Duration.ofHours(1)),
+                "How long one request to ClickHouse may take before it counts as failed (the sink then reports degraded and retries).");
+        define("clickhouse.tviews", KeyType.STRING_LIST, List.of(), v -> null,
+                "Tviews forwarded besides every `ta_` tview, by name (`tv_post` or `public.tv_post`): a `tv_` tview is forwarded as its key and the document as a String column.");
+        define("clickhouse.exclude-tviews", KeyType.STRING_LIST, List.of(), v -> null,
+                "`ta_` tviews not forwarded, by name.");
+        define("clickhouse.flush-interval", KeyType.DURATION, Duration.ofMillis(200), durationBetween(Duration.ofMillis(1), Duration.ofMinutes(10)),
+                "Least time between two inserts: rows committed meanwhile wait in the WAL and go in the next insert (fewer, larger parts).");
+        define("clickhouse.max-batch-rows", KeyType.INT, 50_000, intBetween(1, 10_000_000),
+                "Most rows in one insert.");
+        define("clickhouse.auto-add-columns", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
+                "Add a column the tview has and its ClickHouse table lacks (`ALTER TABLE … ADD COLUMN`); when false the sink stops and names the statement to run.");
+        define("clickhouse.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
+                "First pause before an insert ClickHouse did not acknowledge is tried again; doubles up to 30 s while it stays down.");
         define("http.host", KeyType.STRING, "127.0.0.1",
                 v -> ((String) v).matches("[A-Za-z0-9.:%\\-]+") ? null : "must be an IP address or a host name (letters, digits, '.', '-', ':')",
                 "Address the HTTP endpoints listen on.");
@@ -142,6 +165,31 @@ public final class ConfigKeys {
             }
         }
         return null;
+    }
+
+    private static String clickhouseUrl(Object v) {
+        String url = (String) v;
+        if (url.isBlank()) {
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+                return "must start with http:// or https://, e.g. http://clickhouse:8123";
+            }
+            if (u.getHost() == null) {
+                return "names no host, e.g. http://clickhouse:8123";
+            }
+            if (u.getRawUserInfo() != null) {
+                return "must not carry credentials: set clickhouse.user and clickhouse.password";
+            }
+            if (u.getRawQuery() != null || (u.getRawPath() != null && !u.getRawPath().isEmpty() && !"/".equals(u.getRawPath()))) {
+                return "must be only scheme, host and port, e.g. http://clickhouse:8123 (the database is clickhouse.database)";
+            }
+            return null;
+        } catch (java.net.URISyntaxException e) {
+            return "is not a URL (" + e.getReason() + "), e.g. http://clickhouse:8123";
+        }
     }
 
     private static Function<Object, String> nonEmpty() {

@@ -137,9 +137,21 @@ public final class ConfigLoader {
                 && q <= b) {
             problems.add("Invalid value '" + q + "' for 'cdc.max-queue-size': must be greater than cdc.max-batch-size (" + b + ")");
         }
+        boolean clickhouse = values.get("clickhouse.url") instanceof String u && !u.isBlank();
+        if (clickhouse && !Boolean.TRUE.equals(values.get("events.enabled"))) {
+            problems.add("Invalid value 'false' for 'events.enabled': the ClickHouse sink (clickhouse.url is set) is fed by the refresh "
+                    + "events; turn events on or clear clickhouse.url");
+        } else if (clickhouse && !Boolean.TRUE.equals(values.get("events.data"))) {
+            problems.add("Invalid value 'false' for 'events.data': the ClickHouse sink (clickhouse.url is set) forwards the rows the "
+                    + "events carry; turn events.data on or clear clickhouse.url");
+        }
+        if (clickhouse && values.get("cdc.slot-name") instanceof String slot && slot.length() > 49) {
+            problems.add("Invalid value '" + slot + "' for 'cdc.slot-name': at most 49 characters while clickhouse.url is set "
+                    + "(the ClickHouse event slot is named <slot>_ev_clickhouse)");
+        }
         if (Boolean.TRUE.equals(values.get("events.enabled"))) {
             // event streams name their slots <slot>_ev_kafka and their publication <publication>_events (63 bytes at most)
-            if (values.get("cdc.slot-name") instanceof String slot && slot.length() > 54) {
+            if (!clickhouse && values.get("cdc.slot-name") instanceof String slot && slot.length() > 54) {
                 problems.add("Invalid value '" + slot + "' for 'cdc.slot-name': at most 54 characters while events.enabled is true "
                         + "(the Kafka event slot is named <slot>_ev_kafka)");
             }
@@ -178,6 +190,12 @@ public final class ConfigLoader {
                 new KafkaConfig((String) values.get("kafka.bootstrap-servers"), (String) values.get("kafka.topic-template"),
                         (String) values.get("kafka.cascade-topic"), (Duration) values.get("kafka.delivery-timeout"),
                         (Duration) values.get("kafka.retry-backoff")),
+                new ClickHouseConfig((String) values.get("clickhouse.url"), (String) values.get("clickhouse.user"),
+                        (Secret) values.get("clickhouse.password"), (String) values.get("clickhouse.database"),
+                        (Duration) values.get("clickhouse.timeout"), castList(values.get("clickhouse.tviews")),
+                        castList(values.get("clickhouse.exclude-tviews")), (Duration) values.get("clickhouse.flush-interval"),
+                        (Integer) values.get("clickhouse.max-batch-rows"), (Boolean) values.get("clickhouse.auto-add-columns"),
+                        (Duration) values.get("clickhouse.retry-backoff")),
                 tviews);
     }
 

@@ -14,6 +14,7 @@ public record TviewdConfig(
         DiscoveryConfig discovery,
         EventsConfig events,
         KafkaConfig kafka,
+        ClickHouseConfig clickhouse,
         List<TviewDeclaration> tviews) {
 
     public TviewdConfig {
@@ -22,11 +23,11 @@ public record TviewdConfig(
 
     /** Returns a copy pointing at another database (used by {@code demo} for its embedded PostgreSQL). */
     public TviewdConfig withDatabase(DatabaseConfig db) {
-        return new TviewdConfig(db, cdc, refresh, http, discovery, events, kafka, tviews);
+        return new TviewdConfig(db, cdc, refresh, http, discovery, events, kafka, clickhouse, tviews);
     }
 
     /** Returns a copy with other HTTP settings. */
     public TviewdConfig withHttp(HttpConfig h) {
-        return new TviewdConfig(database, cdc, refresh, h, discovery, events, kafka, tviews);
+        return new TviewdConfig(database, cdc, refresh, h, discovery, events, kafka, clickhouse, tviews);
     }
 }

@@ -335,4 +335,43 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.loadYaml("cdc:\n  slot-name: " + slot + "\n", Map.of("TVIEWD_EVENTS_ENABLED", "false")).cdc().slotName())
                 .isEqualTo(slot);
     }
+
+    @Test
+    void clickhouse_isOffByDefault_typedWhenSet_andItsRulesNamed() {
+        assertThat(ConfigLoader.load(null, Map.of()).clickhouse().enabled()).isFalse();
+        ClickHouseConfig ch = ConfigLoader.loadYaml("""
+                clickhouse:
+                  url: https://ch.internal:8443
+                  password: pw
+                  database: analytics
+                  tviews: [tv_post]
+                  flush-interval: 50ms
+                  auto-add-columns: true
+                """, Map.of()).clickhouse();
+        assertThat(ch.enabled()).isTrue();
+        assertThat(ch.endpoint().toString()).isEqualTo("https://ch.internal:8443/");
+        assertThat(ch.user()).isEqualTo("default");
+        assertThat(ch.password().toString()).doesNotContain("pw");
+        assertThat(ch.tviews()).containsExactly("tv_post");
+        assertThat(ch.flushInterval()).isEqualTo(java.time.Duration.ofMillis(50));
+        assertThat(ch.autoAddColumns()).isTrue();
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "http://u:secret@ch:8123")))
+                .hasMessageContaining("for 'clickhouse.url' (from environment variable TVIEWD_CLICKHOUSE_URL): must not carry credentials: "
+                        + "set clickhouse.user and clickhouse.password");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "tcp://ch:9000")))
+                .hasMessageContaining("Invalid value 'tcp://ch:9000' for 'clickhouse.url' (from environment variable TVIEWD_CLICKHOUSE_URL): "
+                        + "must start with http:// or https://");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "http://ch:8123/analytics")))
+                .hasMessageContaining("must be only scheme, host and port");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "http://ch:8123", "TVIEWD_EVENTS_ENABLED", "false")))
+                .hasMessageContaining("Invalid value 'false' for 'events.enabled': the ClickHouse sink (clickhouse.url is set) is fed by the refresh events");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "http://ch:8123", "TVIEWD_EVENTS_DATA", "false")))
+                .hasMessageContaining("Invalid value 'false' for 'events.data'");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_URL", "http://ch:8123", "TVIEWD_CDC_SLOT_NAME", "s".repeat(50))))
+                .hasMessageContaining("at most 49 characters while clickhouse.url is set (the ClickHouse event slot is named <slot>_ev_clickhouse)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_CLICKHOUSE_DATABASE", "my-db")))
+                .hasMessageContaining("Invalid value 'my-db' for 'clickhouse.database' (from environment variable TVIEWD_CLICKHOUSE_DATABASE): "
+                        + "must be a ClickHouse identifier");
+    }
 }

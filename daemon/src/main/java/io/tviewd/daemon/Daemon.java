@@ -98,7 +98,7 @@ public final class Daemon implements DaemonView, AutoCloseable {
             metrics.eventsEnabled(config.events().enabled());
             if (config.events().enabled()) {
                 // before anything refreshes: every event emitted from now on has a slot to wait in
-                events = new EventStreams(config, metrics, typenames(config));
+                events = new EventStreams(config, metrics, typenames(config), sessions, this::keyColumn);
                 events.prepare(c, setup, slotWait);
             }
             EventStreams.warnUnusedSlots(c, config, events == null ? List.of() : events.streams());
@@ -224,6 +224,16 @@ public final class Daemon implements DaemonView, AutoCloseable {
         state = State.RUNNING;
         LOG.info("tviewd running: {} tviews, {} base tables, HTTP on http://{}:{}", plans.size(), tables.size(),
                 config.http().host(), httpPort);
+    }
+
+    /** The key column of a maintained tview, by schema-qualified name (as events name it); null when none. */
+    private String keyColumn(String tview) {
+        RefreshPipeline p = pipeline;
+        if (p == null) {
+            return null;
+        }
+        return p.plans().stream().map(RefreshPlan::tview).filter(t -> t.table().toString().equals(tview)).map(t -> t.keyColumn())
+                .findFirst().orElse(null);
     }
 
     /** Entity name of a tview in events: its declared {@code typename}, else the PascalCase of its name. */

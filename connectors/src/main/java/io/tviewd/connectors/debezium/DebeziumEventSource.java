@@ -40,7 +40,7 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 public final class DebeziumEventSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumEventSource.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventMessages.JSON;
     /** Completed transactions' events held before they are handed over within one batch. */
     static final int READY_LIMIT = 1_000;
 

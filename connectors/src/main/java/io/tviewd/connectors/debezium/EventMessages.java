@@ -17,7 +17,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class EventMessages {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Numbers with a fraction are read as exact decimals (trailing zeros kept): a {@code numeric(20,2)} value would
+     * lose digits as a double, in every sink.
+     */
+    static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).build();
 
     private EventMessages() {
     }

@@ -22,6 +22,17 @@ public interface EventSink extends AutoCloseable {
      */
     List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception;
 
+    /**
+     * The sink cannot go on however often it retries (a table whose columns do not match, a type the destination
+     * rejects): the delivery stops that sink loudly, keeps its events in the WAL, and lets every other sink and
+     * refresh continue. The message says what to fix.
+     */
+    final class PermanentFailure extends Exception {
+        public PermanentFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** A record refused for good: which tview and key (or {@code cascade} and txid), the version, and why. */
     record Refused(String tview, String key, long version, String reason) {
     }

@@ -20,6 +20,7 @@ import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.debezium.DebeziumChangeSource;
 import io.tviewd.connectors.debezium.DebeziumEventSource;
+import io.tviewd.connectors.clickhouse.ClickHouseSink;
 import io.tviewd.connectors.kafka.KafkaEventSink;
 import io.tviewd.connectors.postgres.replication.ReplicationSetup;
 import io.tviewd.connectors.postgres.state.StateSchema;
@@ -33,7 +34,8 @@ import io.vertx.core.Vertx;
  * anyway), so the WAL is decoded once for both, and the CDC position stands for its position too. Stream
  * {@code kafka} (when {@code kafka.bootstrap-servers} is set) has a replication slot of its own
  * ({@code <cdc.slot-name>_ev_kafka}) and advances only after Kafka acknowledged: a Kafka outage does not
- * hold refresh back.
+ * hold refresh back. Stream {@code clickhouse} (when {@code clickhouse.url} is set) likewise, on
+ * {@code <cdc.slot-name>_ev_clickhouse}, advancing only after ClickHouse acknowledged the inserts.
  */
 public final class EventStreams implements AutoCloseable {
 
@@ -49,7 +51,17 @@ public final class EventStreams implements AutoCloseable {
     private String eventKey;
     private java.util.function.BiConsumer<String, Throwable> onDeath = (s, e) -> { };
 
-    public EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames) {
+    private final io.tviewd.connectors.postgres.PostgresSessions sessions;
+    private final Function<String, String> keyColumns;
+
+    /**
+     * @param sessions for sinks that read the catalog (ClickHouse reads the columns of the tviews it forwards)
+     * @param keyColumns key column of a maintained tview by schema-qualified name, null when none
+     */
+    public EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames,
+                        io.tviewd.connectors.postgres.PostgresSessions sessions, Function<String, String> keyColumns) {
+        this.sessions = sessions;
+        this.keyColumns = keyColumns;
         this.config = config;
         this.metrics = metrics;
         this.typenames = typenames;
@@ -57,7 +69,14 @@ public final class EventStreams implements AutoCloseable {
 
     /** The streams this configuration runs on replication slots of their own. */
     public List<String> streams() {
-        return config.kafka().enabled() ? List.of("kafka") : List.of();
+        List<String> out = new ArrayList<>();
+        if (config.kafka().enabled()) {
+            out.add("kafka");
+        }
+        if (config.clickhouse().enabled()) {
+            out.add("clickhouse");
+        }
+        return out;
     }
 
     /** The stream of SSE and the event bus (until it read the CDC stream it had a slot of its own, {@code <slot>_ev_live}). */
@@ -173,6 +192,12 @@ public final class EventStreams implements AutoCloseable {
                     config.kafka().retryBackoff(), metrics);
             deliveries.add(kafka);
             start("kafka", kafka);
+        }
+        if (config.clickhouse().enabled()) {
+            SinkDelivery clickhouse = new SinkDelivery(new ClickHouseSink(config.clickhouse(), sessions, keyColumns), false,
+                    config.clickhouse().retryBackoff(), metrics);
+            deliveries.add(clickhouse);
+            start("clickhouse", clickhouse);
         }
     }
 

@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import io.tviewd.connectors.events.Cascade;
 import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.events.EventSink;
-import io.tviewd.connectors.events.EventSink;
 import io.tviewd.connectors.events.RefreshEvent;
 import io.tviewd.daemon.metrics.DaemonMetrics;
 import io.tviewd.daemon.retry.Retry;
@@ -41,6 +40,8 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
     private volatile long delivered;
     /** The last event the sink refused for good (skipped), or null. */
     private volatile String lastRefused;
+    /** Why the sink stopped for good (a permanent failure), or null. */
+    private volatile String stopped;
 
     public SinkDelivery(EventSink sink, boolean cascades, Duration backoff, DaemonMetrics metrics) {
         this.sink = sink;
@@ -63,6 +64,30 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
 
     @Override
     public void handle(List<RefreshEvent> events) throws Exception {
+        try {
+            deliver(events);
+        } catch (EventSink.PermanentFailure e) {
+            // retrying cannot help: hold this sink's stream (its events stay in the WAL) until the operator fixes the cause
+            // and restarts; refresh and the other sinks go on
+            stopped = e.getMessage();
+            problem = "stopped: " + e.getMessage();
+            if (degradedSince == null) {
+                degradedSince = Instant.now();
+            }
+            metrics.sinkError(name());
+            LOG.error("Event sink {} STOPPED: {}. Its events wait in the WAL (its slot retains it); fix the cause and restart tviewd", name(),
+                    e.getMessage());
+            closing.await();
+            throw new InterruptedException("stopping: the events stay in the WAL for the next start");
+        }
+    }
+
+    /** Why the sink stopped for good, or null while it delivers or retries. */
+    public String stopped() {
+        return stopped;
+    }
+
+    private void deliver(List<RefreshEvent> events) throws Exception {
         List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
         pendingSince = events.get(0).committedAt();
         AtomicInteger attempts = new AtomicInteger();
@@ -72,6 +97,8 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
             }
             try {
                 return sink.deliver(events, cascade);
+            } catch (EventSink.PermanentFailure e) {
+                throw e;
             } catch (Exception e) {
                 metrics.sinkError(name());
                 if (problem == null) {
@@ -82,7 +109,7 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
                 problem = e.getMessage();
                 throw e;
             }
-        }, e -> !(e instanceof InterruptedException));
+        }, e -> !(e instanceof InterruptedException) && !(e instanceof EventSink.PermanentFailure));
         if (problem != null) {
             LOG.info("Event sink {} recovered after {} s", name(), Duration.between(degradedSince, Instant.now()).toSeconds());
             problem = null;

@@ -67,11 +67,14 @@ final class HealthRoutes {
                     checks.add(check);
                 }
                 for (SinkDelivery d : streams.deliveries()) {
-                    JsonObject check = new JsonObject().put("id", "sink-" + d.name()).put("status", d.problem() == null ? "UP" : "DEGRADED")
+                    JsonObject check = new JsonObject().put("id", "sink-" + d.name())
+                            .put("status", d.stopped() != null ? "STOPPED" : d.problem() == null ? "UP" : "DEGRADED")
                             .put("delivered", d.delivered()).put("lagSeconds", d.lagSeconds()).put("lastRefused", d.lastRefused());
                     if (d.problem() != null) {
                         check.put("reason", d.problem()).put("since", d.degradedSince().toString())
-                                .put("impact", "tviews keep refreshing; events wait in the WAL and are delivered when the sink is back");
+                                .put("impact", d.stopped() != null
+                                        ? "tviews keep refreshing; this sink's events wait in the WAL until the cause is fixed and tviewd restarted"
+                                        : "tviews keep refreshing; events wait in the WAL and are delivered when the sink is back");
                         degraded = true;
                     }
                     checks.add(check);

@@ -1,0 +1,229 @@
+package io.tviewd.connectors.clickhouse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tviewd.config.ClickHouseConfig;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.events.Cascade;
+import io.tviewd.connectors.events.EventSink;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.connectors.postgres.PostgresSessions;
+
+/**
+ * Forwards the refresh events of the selected tviews (every {@code ta_} tview unless excluded, and those named in
+ * {@code clickhouse.tviews}) to ClickHouse: one {@code INSERT … FORMAT JSONEachRow} per table and batch (at most
+ * {@code clickhouse.max-batch-rows} rows, at least {@code clickhouse.flush-interval} apart), each row versioned with
+ * the refresh transaction's commit LSN ({@code _version}), a delete as a tombstone ({@code _deleted = 1}). A replay
+ * writes the same rows with the same versions, so {@code FINAL} shows each key once. {@link #deliver} returns only
+ * after ClickHouse acknowledged every insert; the event stream's position moves only then.
+ *
+ * <p>Tables are created when absent; a table that lacks a column of its tview (also one added while running) is
+ * extended when {@code clickhouse.auto-add-columns} is on, else the sink stops and names the statement to run. A
+ * value the column's type cannot hold (a date before 1970) refuses that one row, reported and counted.
+ *
+ * <p>Not thread-safe: one event stream thread calls it.
+ */
+public final class ClickHouseSink implements EventSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSink.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final ClickHouseConfig config;
+    private final PostgresSessions sessions;
+    /** Tview key column by schema-qualified tview name, as the daemon planned them. */
+    private final Function<String, String> keyColumns;
+    private final ClickHouseHttp http;
+    private final Map<String, ClickHouseTable> tables = new HashMap<>();
+    private ServerVersion server;
+    private long lastInsertNanos;
+
+    /**
+     * @param keyColumns the key column of a schema-qualified tview ({@code public.ta_sales}), null when not a tview
+     */
+    public ClickHouseSink(ClickHouseConfig config, PostgresSessions sessions, Function<String, String> keyColumns) {
+        this.config = config;
+        this.sessions = sessions;
+        this.keyColumns = keyColumns;
+        this.http = new ClickHouseHttp(config);
+    }
+
+    @Override
+    public String name() {
+        return "clickhouse";
+    }
+
+    /** True when events of this tview go to ClickHouse. */
+    public static boolean selected(ClickHouseConfig config, TableName tview) {
+        Set<String> names = "public".equals(tview.schema()) ? Set.of(tview.toString(), tview.name()) : Set.of(tview.toString());
+        if (config.tviews().stream().anyMatch(names::contains)) {
+            return true;
+        }
+        return tview.name().startsWith("ta_") && config.excluded().stream().noneMatch(names::contains);
+    }
+
+    @Override
+    public List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
+        Map<String, List<RefreshEvent>> byTview = new LinkedHashMap<>();
+        for (RefreshEvent e : events) {
+            if (selected(config, TableName.parse(e.tview(), "public"))) {
+                byTview.computeIfAbsent(e.tview(), t -> new ArrayList<>()).add(e);
+            }
+        }
+        if (byTview.isEmpty()) {
+            return List.of();
+        }
+        if (server == null) {
+            server = ServerVersion.parse(http.version());
+            LOG.info("ClickHouse sink: server {} at {}, database {}", server.text(), config.endpoint(), config.database());
+            http.execute("CREATE DATABASE IF NOT EXISTS " + ClickHouseHttp.quote(config.database()));
+        }
+        List<Refused> refused = new ArrayList<>();
+        for (Map.Entry<String, List<RefreshEvent>> e : byTview.entrySet()) {
+            ClickHouseTable table = table(e.getKey(), false);
+            if (drifted(table, e.getValue())) {
+                // the tview gained a column while running: re-read it, extend the table or stop (never drop the values)
+                table = table(e.getKey(), true);
+            }
+            insert(table, e.getValue(), refused);
+        }
+        return refused;
+    }
+
+    /** True when an event carries a column the table does not know (the tview was altered since it was read). */
+    private static boolean drifted(ClickHouseTable table, List<RefreshEvent> events) {
+        if (table.document) {
+            return false;
+        }
+        for (RefreshEvent e : events) {
+            if (e.data() != null && e.data().isObject()) {
+                for (Iterator<String> it = e.data().fieldNames(); it.hasNext(); ) {
+                    if (!table.columns.containsKey(it.next())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private ClickHouseTable table(String tview, boolean reread) throws Exception {
+        ClickHouseTable t = tables.get(tview);
+        if (t != null && !reread) {
+            return t;
+        }
+        TableName name = TableName.parse(tview, "public");
+        String key = keyColumns.apply(tview);
+        if (key == null) {
+            throw new PermanentFailure("events arrived for " + tview + ", which is not a tview this daemon maintains", null);
+        }
+        try (Connection c = sessions.open("tviewd-clickhouse", config.timeout())) {
+            t = ClickHouseTable.of(c, name, key, config.database(), server);
+        } catch (SQLException e) {
+            if (io.tviewd.connectors.postgres.refresh.Refresher.isConnectionFailure(e)) {
+                throw e;
+            }
+            throw new PermanentFailure("cannot read the columns of tview " + tview + ": " + e.getMessage(), e);
+        }
+        List<String> problems = t.ensure(http, config.database(), server, config.autoAddColumns());
+        if (!problems.isEmpty()) {
+            throw new PermanentFailure(String.join("; ", problems), null);
+        }
+        tables.put(tview, t);
+        return t;
+    }
+
+    private void insert(ClickHouseTable table, List<RefreshEvent> events, List<Refused> refused) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int rows = 0;
+        for (RefreshEvent e : events) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+            try (JsonGenerator g = JSON.createGenerator(line)) {
+                row(g, table, e);
+            } catch (ColumnType.Unrepresentable x) {
+                refused.add(new Refused(e.tview(), e.keyText(), e.version(), x.getMessage()));
+                continue;
+            }
+            line.write('\n');
+            line.writeTo(body);
+            if (++rows >= config.maxBatchRows()) {
+                send(table, body);
+                body.reset();
+                rows = 0;
+            }
+        }
+        if (rows > 0) {
+            send(table, body);
+        }
+    }
+
+    private static void row(JsonGenerator g, ClickHouseTable table, RefreshEvent e) throws IOException, ColumnType.Unrepresentable {
+        g.writeStartObject();
+        ClickHouseTable.Column key = table.columns.get(table.key);
+        g.writeFieldName(key.name());
+        try {
+            key.kind().write(g, e.key());
+        } catch (ColumnType.Unrepresentable x) {
+            throw new ColumnType.Unrepresentable("key " + e.keyText() + ": " + x.getMessage());
+        }
+        boolean delete = RefreshEvent.DELETE.equals(e.op());
+        if (!delete) {
+            JsonNode data = e.data();
+            for (ClickHouseTable.Column col : table.columns.values()) {
+                if (col.name().equals(table.key)) {
+                    continue;
+                }
+                JsonNode value = table.document ? data : data == null ? null : data.get(col.name());
+                g.writeFieldName(col.name());
+                try {
+                    col.kind().write(g, value);
+                } catch (ColumnType.Unrepresentable x) {
+                    throw new ColumnType.Unrepresentable("column " + col.name() + ": " + x.getMessage());
+                }
+            }
+        }
+        g.writeNumberField("_version", e.version());
+        g.writeNumberField("_deleted", delete ? 1 : 0);
+        g.writeEndObject();
+    }
+
+    private void send(ClickHouseTable table, ByteArrayOutputStream body) throws Exception {
+        long wait = lastInsertNanos + config.flushInterval().toNanos() - System.nanoTime();
+        if (lastInsertNanos != 0 && wait > 0) {
+            // fewer, larger inserts: what commits meanwhile waits in the WAL for the next batch
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        try {
+            http.insertJsonEachRow(table.qualified, body.toByteArray());
+        } catch (ClickHouseException e) {
+            if (e.permanent()) {
+                throw new PermanentFailure("inserting into ClickHouse table " + config.database() + "." + table.name + " (tview "
+                        + table.tview + ") failed for good: " + e.getMessage(), e);
+            }
+            throw e;
+        } finally {
+            lastInsertNanos = System.nanoTime();
+        }
+    }
+
+    @Override
+    public void close() {
+        // the HTTP client holds no connection between requests worth closing (keep-alive sockets die with it)
+    }
+}

@@ -1,0 +1,214 @@
+package io.tviewd.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.daemon.support.BlogDatabase;
+import io.tviewd.daemon.support.ClickHouseServer;
+import io.tviewd.daemon.support.Configs;
+import io.tviewd.daemon.support.Daemons;
+import io.tviewd.daemon.support.Http;
+import io.tviewd.daemon.support.Sql;
+import io.tviewd.daemon.support.Tviews;
+import io.tviewd.daemon.support.Workloads;
+
+/**
+ * The ClickHouse sink against a real ClickHouse server (Debian's 18.16): after a random workload, ClickHouse
+ * {@code FINAL … WHERE _deleted = 0} equals every forwarded tview — also across ClickHouse being killed mid-stream;
+ * a table lacking a column stops the sink loudly while refresh goes on; the type mapping holds exact values.
+ */
+class ClickHouseSinkIT {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    private static ClickHouseServer clickhouse;
+
+    @BeforeAll
+    static void startClickHouse() throws Exception {
+        clickhouse = ClickHouseServer.start();
+    }
+
+    @AfterAll
+    static void stopClickHouse() throws Exception {
+        if (clickhouse != null) {
+            clickhouse.close();
+        }
+    }
+
+    private static String[] settings(String database, String slot, String... more) {
+        List<String> s = new ArrayList<>(List.of("TVIEWD_CLICKHOUSE_URL", clickhouse.url(), "TVIEWD_CLICKHOUSE_USER", ClickHouseServer.USER,
+                "TVIEWD_CLICKHOUSE_PASSWORD", ClickHouseServer.PASSWORD, "TVIEWD_CLICKHOUSE_DATABASE", database,
+                "TVIEWD_CLICKHOUSE_FLUSH_INTERVAL", "50ms", "TVIEWD_CLICKHOUSE_RETRY_BACKOFF", "100ms", "TVIEWD_CLICKHOUSE_TIMEOUT", "5s",
+                "TVIEWD_CDC_SLOT_NAME", slot));
+        s.addAll(List.of(more));
+        return s.toArray(String[]::new);
+    }
+
+    @Test
+    void randomWorkload_clickHouseFinalEqualsTheTviews_alsoAfterClickHouseWasKilledMidStream() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_diff", 20, 60, 120);
+        long seed = Workloads.seed();
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chdiff", "chdiff", "TVIEWD_CLICKHOUSE_TVIEWS", "tv_post")))) {
+            Workloads.run(db, seed, 3, Workloads.opsPerWriter(120));
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed);
+            awaitClickHouseEqual(db, "chdiff", "seed " + seed);
+            // ta_post by default, tv_post because it opted in; tv_user is not forwarded
+            assertThat(clickhouse.query("SELECT name FROM system.tables WHERE database = 'chdiff' ORDER BY name").split("\n"))
+                    .containsExactly("ta_post", "tv_post");
+
+            clickhouse.kill();
+            try {
+                Workloads.run(db, seed + 1, 2, Workloads.opsPerWriter(100));
+                // refresh does not wait for ClickHouse
+                Tviews.awaitConverged(db, Duration.ofSeconds(60), "ClickHouse down, seed " + seed);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    String ready = Http.get(daemon.httpPort(), "/health/ready").body();
+                    assertThat(ready).contains("\"status\":\"DEGRADED\"").contains("\"id\":\"sink-clickhouse\",\"status\":\"DEGRADED\"")
+                            .contains("cannot connect to ClickHouse");
+                });
+            } finally {
+                clickhouse.restart();
+            }
+            awaitClickHouseEqual(db, "chdiff", "after the ClickHouse outage, seed " + seed);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("\"id\":\"sink-clickhouse\",\"status\":\"UP\""));
+            assertThat(Http.get(daemon.httpPort(), "/metrics").body()).containsPattern("tviewd_events_delivered_total\\{sink=\"clickhouse\"} [1-9]")
+                    .containsPattern("tviewd_events_delivery_errors_total\\{sink=\"clickhouse\"} [1-9]");
+            // versions are commit LSNs: a key's rows never share one, and a deleted post is a tombstone, not missing
+            assertThat(clickhouse.query("SELECT count() FROM (SELECT pk_post, _version, count() AS n FROM chdiff.ta_post "
+                    + "GROUP BY pk_post, _version HAVING n > 1 AND uniqExact(_deleted) > 1)").strip()).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void aTableLackingAColumn_stopsTheSinkNamingTheStatement_refreshGoesOn_autoAddFixesIt() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_cols", 5, 10, 10);
+        clickhouse.query("CREATE DATABASE IF NOT EXISTS chcols");
+        clickhouse.query("CREATE TABLE chcols.ta_post (pk_post Int64, id String, fk_author Int64, author_name String, published UInt8, "
+                + "comment_count Int32, created_at DateTime('UTC'), source_updated_at DateTime('UTC'), _version UInt64, _deleted UInt8) "
+                + "ENGINE = ReplacingMergeTree(_version) ORDER BY (pk_post)");
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chcols", "chcols")));
+             Connection c = Sql.session(db)) {
+            Sql.exec(c, "UPDATE tb_post SET title = 'changed' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String ready = Http.get(daemon.httpPort(), "/health/ready").body();
+                assertThat(ready).contains("\"id\":\"sink-clickhouse\",\"status\":\"STOPPED\"")
+                        .contains("lacks column title of tview public.ta_post: run ALTER TABLE `chcols`.`ta_post` ADD COLUMN `title` String");
+            });
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "the sink stopped, refresh goes on");
+            assertThat(clickhouse.query("SELECT count() FROM chcols.ta_post").strip()).isEqualTo("0");
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chcols", "chcols", "TVIEWD_CLICKHOUSE_AUTO_ADD_COLUMNS", "true")))) {
+            // the events that waited in the WAL arrive once the column exists
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(clickhouse.query("SELECT title FROM chcols.ta_post FINAL WHERE pk_post = 1 AND _deleted = 0").strip())
+                            .isEqualTo("changed"));
+        }
+    }
+
+    @Test
+    void typeMapping_keepsExactValues() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_types", 2, 2, 2);
+        try (Connection c = Sql.session(db)) {
+            Sql.exec(c, """
+                    CREATE TABLE tb_sale (pk_sale bigint PRIMARY KEY, amount numeric(14,2) NOT NULL, wide numeric, day date, at timestamptz,
+                        ok boolean NOT NULL, meta jsonb, note text, ratio float8, qty smallint NOT NULL, code uuid NOT NULL);
+                    CREATE VIEW va_sale AS SELECT pk_sale, amount, wide, day, at, ok, meta, note, ratio, qty, code FROM tb_sale;
+                    CREATE TABLE ta_sale (pk_sale bigint PRIMARY KEY, amount numeric(14,2) NOT NULL, wide numeric, day date, at timestamptz,
+                        ok boolean NOT NULL, meta jsonb, note text, ratio float8, qty smallint NOT NULL, code uuid NOT NULL);
+                    """);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chtypes", "chtypes")));
+             Connection c = Sql.session(db)) {
+            Sql.exec(c, """
+                    INSERT INTO tb_sale VALUES
+                      (1, 123456789012.34, 12345678901234567890.123456789, '2026-12-01', '2026-12-01 10:11:12.5+02', true,
+                       '{"tags": ["a", "b"], "n": 1.50}', 'tab\there', 0.25, 7, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+                      (2, -0.05, NULL, NULL, NULL, false, NULL, NULL, NULL, -3, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'),
+                      (3, 1, 1, '2000-01-01', '2026-01-01 00:00:00+00', true, '"s"', 'x', 1, 1, 'c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a13')
+                    """);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(clickhouse.query("SELECT count() FROM chtypes.ta_sale FINAL WHERE _deleted = 0").strip()).isEqualTo("3"));
+            Sql.exec(c, "DELETE FROM tb_sale WHERE pk_sale = 3");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(clickhouse.query("SELECT count() FROM chtypes.ta_sale FINAL WHERE _deleted = 0").strip()).isEqualTo("2"));
+            Map<String, String> types = new TreeMap<>();
+            clickhouse.rows("SELECT name, type FROM system.columns WHERE database = 'chtypes' AND table = 'ta_sale'")
+                    .forEach(r -> types.put(r.get(0), r.get(1)));
+            assertThat(types).containsEntry("pk_sale", "Int64").containsEntry("amount", "Decimal(14, 2)").containsEntry("wide", "Nullable(String)")
+                    .containsEntry("day", "Nullable(Date)").containsEntry("at", "Nullable(DateTime('UTC'))").containsEntry("ok", "UInt8")
+                    .containsEntry("meta", "Nullable(String)").containsEntry("note", "Nullable(String)").containsEntry("ratio", "Nullable(Float64)")
+                    .containsEntry("qty", "Int16").containsEntry("code", "String").containsEntry("_version", "UInt64").containsEntry("_deleted", "UInt8");
+            List<List<String>> rows = clickhouse.rows("SELECT pk_sale, toString(amount), wide, toString(day), toString(at), ok, meta, note, ratio, qty, code "
+                    + "FROM chtypes.ta_sale FINAL WHERE _deleted = 0 ORDER BY pk_sale");
+            assertThat(rows.get(0)).containsExactly("1", "123456789012.34", "12345678901234567890.123456789", "2026-12-01", "2026-12-01 08:11:12",
+                    "1", rows.get(0).get(6), "tab\there", "0.25", "7", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+            assertThat(JSON.readTree(rows.get(0).get(6))).isEqualTo(JSON.readTree("{\"tags\": [\"a\", \"b\"], \"n\": 1.50}"));
+            assertThat(rows.get(1)).containsExactly("2", "-0.05", "\\N", "\\N", "\\N", "0", "\\N", "\\N", "\\N", "-3", "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12");
+            // the deleted row is a tombstone with the delete's version, above the insert's
+            List<List<String>> three = clickhouse.rows("SELECT _deleted, _version FROM chtypes.ta_sale WHERE pk_sale = 3 ORDER BY _version");
+            assertThat(three).hasSize(2);
+            assertThat(three.get(1).get(0)).isEqualTo("1");
+            assertThat(Long.parseLong(three.get(1).get(1))).isGreaterThan(Long.parseLong(three.get(0).get(1)));
+        }
+    }
+
+    /** Waits until ClickHouse FINAL holds exactly the rows of ta_post and tv_post. */
+    private static void awaitClickHouseEqual(DatabaseConfig db, String database, String context) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(clickhouseTaPost(database)).as("ta_post, " + context).isEqualTo(postgres(db,
+                    "SELECT pk_post::text, id::text, fk_author::text, author_name, title, (published::int)::text, comment_count::text, "
+                            + "floor(extract(epoch FROM created_at))::bigint::text, floor(extract(epoch FROM source_updated_at))::bigint::text "
+                            + "FROM ta_post"));
+            Map<String, Object> pg = new TreeMap<>();
+            for (Map.Entry<String, List<String>> e : postgres(db, "SELECT id::text, data::text FROM tv_post").entrySet()) {
+                pg.put(e.getKey(), JSON.readTree(e.getValue().get(1)));
+            }
+            Map<String, Object> ch = new TreeMap<>();
+            for (List<String> r : clickhouse.rows("SELECT id, data FROM " + database + ".tv_post FINAL WHERE _deleted = 0")) {
+                ch.put(r.get(0), JSON.readTree(r.get(1)));
+            }
+            assertThat(ch).as("tv_post, " + context).isEqualTo(pg);
+        });
+    }
+
+    private static Map<String, List<String>> clickhouseTaPost(String database) throws Exception {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (List<String> r : clickhouse.rows("SELECT pk_post, id, fk_author, author_name, title, published, comment_count, "
+                + "toUnixTimestamp(created_at), toUnixTimestamp(source_updated_at) FROM " + database + ".ta_post FINAL WHERE _deleted = 0")) {
+            out.put(r.get(0), r);
+        }
+        return out;
+    }
+
+    private static Map<String, List<String>> postgres(DatabaseConfig db, String sql) throws Exception {
+        Map<String, List<String>> out = new TreeMap<>();
+        try (Connection c = Sql.session(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    row.add(rs.getString(i));
+                }
+                out.put(row.get(0), row);
+            }
+        }
+        return out;
+    }
+}
