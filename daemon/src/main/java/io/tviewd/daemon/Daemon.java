@@ -98,7 +98,8 @@ public final class Daemon implements DaemonView, AutoCloseable {
             metrics.eventsEnabled(config.events().enabled());
             if (config.events().enabled()) {
                 // before anything refreshes: every event emitted from now on has a slot to wait in
-                events = new EventStreams(config, metrics, typenames(config), sessions, this::keyColumn);
+                events = new EventStreams(config, metrics, typenames(config), sessions, this::keyColumn,
+                        () -> pipeline == null ? List.of() : pipeline.plans().stream().map(p -> p.tview().table().toString()).toList());
                 events.prepare(c, setup, slotWait);
             }
             EventStreams.warnUnusedSlots(c, config, events == null ? List.of() : events.streams());

@@ -89,10 +89,63 @@ class ClickHouseSinkIT {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
                     assertThat(Http.get(daemon.httpPort(), "/health/ready").body()).contains("\"id\":\"sink-clickhouse\",\"status\":\"UP\""));
             assertThat(Http.get(daemon.httpPort(), "/metrics").body()).containsPattern("tviewd_events_delivered_total\\{sink=\"clickhouse\"} [1-9]")
-                    .containsPattern("tviewd_events_delivery_errors_total\\{sink=\"clickhouse\"} [1-9]");
+                    .containsPattern("tviewd_events_delivery_errors_total\\{sink=\"clickhouse\"} [1-9]")
+                    .containsPattern("tviewd_clickhouse_rows_total\\{tview=\"public.ta_post\"} [1-9]")
+                    .containsPattern("tviewd_clickhouse_inserts_total\\{tview=\"public.tv_post\"} [1-9]")
+                    .containsPattern("tviewd_clickhouse_bytes_total\\{tview=\"public.ta_post\"} [1-9]")
+                    .containsPattern("tviewd_clickhouse_lag_seconds\\{tview=\"public.ta_post\",quantile=\"0.99\"}");
             // versions are commit LSNs: a key's rows never share one, and a deleted post is a tombstone, not missing
             assertThat(clickhouse.query("SELECT count() FROM (SELECT pk_post, _version, count() AS n FROM chdiff.ta_post "
                     + "GROUP BY pk_post, _version HAVING n > 1 AND uniqExact(_deleted) > 1)").strip()).isEqualTo("0");
+        }
+    }
+
+    /**
+     * ClickHouse configured on a database whose tviews the daemon already maintains: the new slot streams only later
+     * events, so the rows that existed are copied first (version 0); writes during and after the copy win over it.
+     */
+    @Test
+    void clickHouseEnabledLater_backfillsTheExistingRows_thenStreams() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_late", 30, 200, 300);
+        long seed = Workloads.seed() + 5;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "chlate"))) {
+            Workloads.run(db, seed, 2, 60);
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "before ClickHouse, seed " + seed);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chlate", "chlate", "TVIEWD_CLICKHOUSE_TVIEWS", "tv_post")))) {
+            Workloads.run(db, seed + 1, 2, 60);
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "with ClickHouse, seed " + seed);
+            awaitClickHouseEqual(db, "chlate", "backfilled, seed " + seed);
+            assertThat(Long.parseLong(clickhouse.query("SELECT count() FROM chlate.ta_post WHERE _version = 0").strip())).isPositive();
+        }
+        try (Connection c = Sql.session(db)) {
+            assertThat(Sql.text(c, "SELECT count(*) FROM tviewd.clickhouse_backfill")).as("the debt is paid").isEqualTo("0");
+        }
+    }
+
+    /** kill -9 of the daemon while it forwards: the restarted daemon replays from the stored position, FINAL shows each row once. */
+    @Test
+    void sigkillOfTheDaemonMidStream_clickHouseStillEqualsTheTviews() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_kill", 20, 60, 120);
+        long seed = Workloads.seed() + 3;
+        String[] s = settings("chkill", "chkill", "TVIEWD_CLICKHOUSE_TVIEWS", "tv_post", "TVIEWD_CDC_OFFSET_FLUSH_INTERVAL", "10ms");
+        try (io.tviewd.daemon.support.DaemonProcess first = io.tviewd.daemon.support.DaemonProcess.start(db, "ch-kill-1", s)) {
+            java.util.concurrent.CompletableFuture<Long> writes = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Workloads.run(db, seed, 3, Workloads.opsPerWriter(150));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // kill it once ClickHouse has some rows, while the writers are still going
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                    Long.parseLong(clickhouse.query("SELECT count() FROM chkill.ta_post").strip()) > 20);
+            first.kill();
+            assertThat(writes.get()).isPositive();
+        }
+        try (io.tviewd.daemon.support.DaemonProcess second = io.tviewd.daemon.support.DaemonProcess.start(db, "ch-kill-2", s)) {
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "seed " + seed + ", after SIGKILL and restart");
+            awaitClickHouseEqual(db, "chkill", "seed " + seed + ", after SIGKILL and restart");
         }
     }
 

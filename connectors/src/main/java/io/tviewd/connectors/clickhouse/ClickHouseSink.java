@@ -53,11 +53,22 @@ public final class ClickHouseSink implements EventSink {
     private final Map<String, ClickHouseTable> tables = new HashMap<>();
     private ServerVersion server;
     private long lastInsertNanos;
+    private final Acknowledged acknowledged;
+
+    /** Told of every insert ClickHouse acknowledged (for metrics). */
+    public interface Acknowledged {
+        /**
+         * @param tview schema-qualified tview
+         * @param lagMillis per row: commit of its refresh transaction → the acknowledgement
+         */
+        void inserted(String tview, int rows, long bytes, long[] lagMillis);
+    }
 
     /**
      * @param keyColumns the key column of a schema-qualified tview ({@code public.ta_sales}), null when not a tview
      */
-    public ClickHouseSink(ClickHouseConfig config, PostgresSessions sessions, Function<String, String> keyColumns) {
+    public ClickHouseSink(ClickHouseConfig config, PostgresSessions sessions, Function<String, String> keyColumns, Acknowledged acknowledged) {
+        this.acknowledged = acknowledged;
         this.config = config;
         this.sessions = sessions;
         this.keyColumns = keyColumns;
@@ -89,11 +100,7 @@ public final class ClickHouseSink implements EventSink {
         if (byTview.isEmpty()) {
             return List.of();
         }
-        if (server == null) {
-            server = ServerVersion.parse(http.version());
-            LOG.info("ClickHouse sink: server {} at {}, database {}", server.text(), config.endpoint(), config.database());
-            http.execute("CREATE DATABASE IF NOT EXISTS " + ClickHouseHttp.quote(config.database()));
-        }
+        connect();
         List<Refused> refused = new ArrayList<>();
         for (Map.Entry<String, List<RefreshEvent>> e : byTview.entrySet()) {
             ClickHouseTable table = table(e.getKey(), false);
@@ -152,6 +159,7 @@ public final class ClickHouseSink implements EventSink {
     private void insert(ClickHouseTable table, List<RefreshEvent> events, List<Refused> refused) throws Exception {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int rows = 0;
+        long[] committed = new long[Math.min(events.size(), config.maxBatchRows())];
         for (RefreshEvent e : events) {
             ByteArrayOutputStream line = new ByteArrayOutputStream(256);
             try (JsonGenerator g = JSON.createGenerator(line)) {
@@ -162,14 +170,15 @@ public final class ClickHouseSink implements EventSink {
             }
             line.write('\n');
             line.writeTo(body);
+            committed[rows] = e.committedAt().toEpochMilli();
             if (++rows >= config.maxBatchRows()) {
-                send(table, body);
+                send(table, body, committed, rows);
                 body.reset();
                 rows = 0;
             }
         }
         if (rows > 0) {
-            send(table, body);
+            send(table, body, committed, rows);
         }
     }
 
@@ -203,7 +212,7 @@ public final class ClickHouseSink implements EventSink {
         g.writeEndObject();
     }
 
-    private void send(ClickHouseTable table, ByteArrayOutputStream body) throws Exception {
+    private void send(ClickHouseTable table, ByteArrayOutputStream body, long[] committed, int rows) throws Exception {
         long wait = lastInsertNanos + config.flushInterval().toNanos() - System.nanoTime();
         if (lastInsertNanos != 0 && wait > 0) {
             // fewer, larger inserts: what commits meanwhile waits in the WAL for the next batch
@@ -211,6 +220,12 @@ public final class ClickHouseSink implements EventSink {
         }
         try {
             http.insertJsonEachRow(table.qualified, body.toByteArray());
+            long now = System.currentTimeMillis();
+            long[] lag = new long[rows];
+            for (int i = 0; i < rows; i++) {
+                lag[i] = now - committed[i];
+            }
+            acknowledged.inserted(table.tview.toString(), rows, body.size(), lag);
         } catch (ClickHouseException e) {
             if (e.permanent()) {
                 throw new PermanentFailure("inserting into ClickHouse table " + config.database() + "." + table.name + " (tview "
@@ -219,6 +234,94 @@ public final class ClickHouseSink implements EventSink {
             throw e;
         } finally {
             lastInsertNanos = System.nanoTime();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ROWS = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).build();
+    private static final int BACKFILL_CHUNK = 5_000;
+
+    /**
+     * Pays the {@link InitialBackfill} debts, if any: copies every forwarded tview to ClickHouse in key order,
+     * {@value #BACKFILL_CHUNK} rows per chunk, storing the last key after each so a restart resumes there. Call before
+     * the sink's stream starts (same thread).
+     *
+     * @param maintained schema-qualified names of the tviews the daemon maintains
+     */
+    public void backfillOwed(List<String> maintained) throws Exception {
+        try (Connection c = sessions.open("tviewd-clickhouse", config.timeout())) {
+            Map<String, String> owed = InitialBackfill.owed(c);
+            if (owed.isEmpty()) {
+                return;
+            }
+            if (owed.containsKey(InitialBackfill.ALL)) {
+                InitialBackfill.expand(c, maintained.stream().filter(t -> selected(config, TableName.parse(t, "public"))).toList());
+                owed = InitialBackfill.owed(c);
+            }
+            connect();
+            for (Map.Entry<String, String> debt : owed.entrySet()) {
+                String tview = debt.getKey();
+                if (keyColumns.apply(tview) == null || !selected(config, TableName.parse(tview, "public"))) {
+                    LOG.info("ClickHouse backfill of {} dropped: it is no longer a forwarded tview", tview);
+                    InitialBackfill.paid(c, tview);
+                    continue;
+                }
+                long rows = copy(c, table(tview, false), debt.getValue());
+                InitialBackfill.paid(c, tview);
+                LOG.info("ClickHouse backfill of {} done: {} rows copied (version 0: later events win)", tview, rows);
+            }
+        }
+    }
+
+    private long copy(Connection c, ClickHouseTable table, String after) throws Exception {
+        String key = TableName.quote(table.key);
+        String keyType;
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+                + "WHERE a.attrelid = pg_catalog.to_regclass(?) AND a.attname = ?")) {
+            ps.setString(1, table.tview.toString());
+            ps.setString(2, table.key);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                keyType = rs.getString(1);
+            }
+        }
+        String sql = "SELECT t." + key + "::text, pg_catalog.to_jsonb(t)::text FROM " + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t."
+                + key + " > CAST(CAST(? AS text) AS " + keyType + ") ORDER BY t." + key + " LIMIT " + BACKFILL_CHUNK;
+        long copied = 0;
+        while (true) {
+            List<RefreshEvent> chunk = new ArrayList<>();
+            String last = null;
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, after);
+                ps.setString(2, after);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        last = rs.getString(1);
+                        JsonNode row = ROWS.readTree(rs.getString(2));
+                        JsonNode data = table.document ? row.get("data") : row;
+                        chunk.add(new RefreshEvent(table.tview.toString(), "", row.get(table.key), RefreshEvent.UPSERT, false, data, 0,
+                                chunk.size() + 1, 0, List.of(), List.of(), false, java.time.Instant.now(), "", "backfill"));
+                    }
+                }
+            }
+            if (chunk.isEmpty()) {
+                return copied;
+            }
+            List<Refused> refused = new ArrayList<>();
+            insert(table, chunk, refused);
+            refused.forEach(r -> LOG.error("ClickHouse backfill of {}: key {} refused: {}", r.tview(), r.key(), r.reason()));
+            copied += chunk.size();
+            after = last;
+            InitialBackfill.progress(c, table.tview.toString(), after);
+        }
+    }
+
+    private void connect() throws Exception {
+        if (server == null) {
+            server = ServerVersion.parse(http.version());
+            LOG.info("ClickHouse sink: server {} at {}, database {}", server.text(), config.endpoint(), config.database());
+            http.execute("CREATE DATABASE IF NOT EXISTS " + ClickHouseHttp.quote(config.database()));
         }
     }
 

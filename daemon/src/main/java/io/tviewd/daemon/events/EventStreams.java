@@ -53,13 +53,16 @@ public final class EventStreams implements AutoCloseable {
 
     private final io.tviewd.connectors.postgres.PostgresSessions sessions;
     private final Function<String, String> keyColumns;
+    private final java.util.function.Supplier<List<String>> tviews;
 
     /**
      * @param sessions for sinks that read the catalog (ClickHouse reads the columns of the tviews it forwards)
      * @param keyColumns key column of a maintained tview by schema-qualified name, null when none
      */
     public EventStreams(TviewdConfig config, DaemonMetrics metrics, Function<String, String> typenames,
-                        io.tviewd.connectors.postgres.PostgresSessions sessions, Function<String, String> keyColumns) {
+                        io.tviewd.connectors.postgres.PostgresSessions sessions, Function<String, String> keyColumns,
+                        java.util.function.Supplier<List<String>> tviews) {
+        this.tviews = tviews;
         this.sessions = sessions;
         this.keyColumns = keyColumns;
         this.config = config;
@@ -108,6 +111,10 @@ public final class EventStreams implements AutoCloseable {
         setup.syncPublication(publication(config), Set.of(TableName.parse(StateSchema.HEARTBEAT, StateSchema.SCHEMA)));
         for (String stream : streams()) {
             String slot = slot(config, stream);
+            if ("clickhouse".equals(stream) && !slotExists(c, slot)) {
+                // a new slot streams only what comes after it: owe ClickHouse the rows that exist already, before the slot exists
+                io.tviewd.connectors.clickhouse.InitialBackfill.oweAll(c);
+            }
             boolean created = slotWait.call("claiming replication slot " + slot, () -> setup.ensureSlot(slot),
                     e -> e instanceof ReplicationSetup.SlotInUseException);
             if (created && setup.discardOrphanedOffsets(slot)) {
@@ -125,6 +132,15 @@ public final class EventStreams implements AutoCloseable {
                 if (rs.next()) {
                     LOG.info("Dropped replication slot {}: SSE and the event bus now read the events from the CDC stream", retired);
                 }
+            }
+        }
+    }
+
+    private static boolean slotExists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
         }
     }
@@ -194,10 +210,26 @@ public final class EventStreams implements AutoCloseable {
             start("kafka", kafka);
         }
         if (config.clickhouse().enabled()) {
-            SinkDelivery clickhouse = new SinkDelivery(new ClickHouseSink(config.clickhouse(), sessions, keyColumns), false,
-                    config.clickhouse().retryBackoff(), metrics);
+            ClickHouseSink sink = new ClickHouseSink(config.clickhouse(), sessions, keyColumns, metrics::clickhouseInserted);
+            SinkDelivery clickhouse = new SinkDelivery(sink, false, config.clickhouse().retryBackoff(), metrics);
             deliveries.add(clickhouse);
-            start("clickhouse", clickhouse);
+            // the rows that predate the sink's slot first (same thread as the deliveries after it: the sink is not thread-safe)
+            Thread backfill = new Thread(() -> {
+                try {
+                    clickhouse.prepare("initial backfill", () -> {
+                        sink.backfillOwed(tviews.get());
+                        return null;
+                    });
+                    start("clickhouse", clickhouse);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.error("ClickHouse initial backfill failed: {}", e.getMessage(), e);
+                    onDeath.accept("clickhouse", e);
+                }
+            }, "tviewd-clickhouse-backfill");
+            backfill.setDaemon(true);
+            backfill.start();
         }
     }
 

@@ -82,6 +82,39 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} for the sink (its initial backfill) the way deliveries run: retried while it fails, the sink
+     * reported degraded meanwhile, and stopped for good on a {@link EventSink.PermanentFailure}.
+     */
+    public void prepare(String what, java.util.concurrent.Callable<Void> work) throws Exception {
+        try {
+            retry.call(what + " for " + name(), () -> {
+                try {
+                    return work.call();
+                } catch (EventSink.PermanentFailure e) {
+                    throw e;
+                } catch (Exception e) {
+                    metrics.sinkError(name());
+                    if (problem == null) {
+                        degradedSince = Instant.now();
+                        LOG.warn("Event sink {} degraded ({}): {}", name(), what, e.getMessage());
+                    }
+                    problem = e.getMessage();
+                    throw e;
+                }
+            }, e -> !(e instanceof InterruptedException) && !(e instanceof EventSink.PermanentFailure));
+            problem = null;
+            degradedSince = null;
+        } catch (EventSink.PermanentFailure e) {
+            stopped = e.getMessage();
+            problem = "stopped: " + e.getMessage();
+            degradedSince = Instant.now();
+            LOG.error("Event sink {} STOPPED ({}): {}. Fix the cause and restart tviewd", name(), what, e.getMessage());
+            closing.await();
+            throw new InterruptedException("stopping");
+        }
+    }
+
     /** Why the sink stopped for good, or null while it delivers or retries. */
     public String stopped() {
         return stopped;

@@ -189,6 +189,22 @@ public final class DaemonMetrics {
                 .tag("sink", sink).register(registry).increment();
     }
 
+    /** One insert ClickHouse acknowledged: rows, bytes and, per row, commit of its refresh → the acknowledgement. */
+    public void clickhouseInserted(String tview, int rows, long bytes, long[] lagMillis) {
+        Counter.builder("tviewd.clickhouse.rows").description("Rows ClickHouse acknowledged (tombstones included), by tview")
+                .tag("tview", tview).register(registry).increment(rows);
+        Counter.builder("tviewd.clickhouse.inserts").description("Inserts (batches) ClickHouse acknowledged, by tview")
+                .tag("tview", tview).register(registry).increment();
+        Counter.builder("tviewd.clickhouse.bytes").baseUnit("bytes").description("JSONEachRow bytes ClickHouse acknowledged, by tview")
+                .tag("tview", tview).register(registry).increment(bytes);
+        io.micrometer.core.instrument.Timer lag = io.micrometer.core.instrument.Timer.builder("tviewd.clickhouse.lag")
+                .description("Commit of the refresh transaction → ClickHouse acknowledged the row, by tview")
+                .publishPercentiles(0.5, 0.99).tag("tview", tview).register(registry);
+        for (long ms : lagMillis) {
+            lag.record(java.time.Duration.ofMillis(Math.max(0, ms)));
+        }
+    }
+
     public void sseClientDropped() {
         Counter.builder("tviewd.events.sse.clients.dropped").description("SSE clients disconnected for falling behind events.sse-client-buffer")
                 .register(registry).increment();
