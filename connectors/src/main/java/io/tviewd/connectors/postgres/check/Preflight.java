@@ -98,7 +98,10 @@ public final class Preflight {
         String slot = config.cdc().slotName();
         return "live (SSE and event bus, read from the CDC slot " + slot + ")" + (config.kafka().enabled()
                 ? ", kafka (slot " + slot + "_ev_kafka, " + config.kafka().bootstrapServers() + ", topics " + config.kafka().topicTemplate() + ")"
-                : "; no Kafka sink (kafka.bootstrap-servers is empty)");
+                : "; no Kafka sink (kafka.bootstrap-servers is empty)")
+                + (config.clickhouse().enabled()
+                ? ", clickhouse (slot " + slot + "_ev_clickhouse, " + config.clickhouse().endpoint() + ", database " + config.clickhouse().database() + ")"
+                : "; no ClickHouse sink (clickhouse.url is empty)");
     }
 
     private void replication(TviewPlans plans) throws SQLException {
