@@ -51,6 +51,8 @@ public final class ClickHouseSink implements EventSink {
     private final Function<String, String> keyColumns;
     private final ClickHouseHttp http;
     private final Map<String, ClickHouseTable> tables = new HashMap<>();
+    /** Whether events of a tview go to ClickHouse, by the name events carry (asked once per tview, not per event). */
+    private final Map<String, Boolean> forwarded = new HashMap<>();
     private ServerVersion server;
     private long lastInsertNanos;
     private final Acknowledged acknowledged;
@@ -93,7 +95,7 @@ public final class ClickHouseSink implements EventSink {
     public List<Refused> deliver(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
         Map<String, List<RefreshEvent>> byTview = new LinkedHashMap<>();
         for (RefreshEvent e : events) {
-            if (selected(config, TableName.parse(e.tview(), "public"))) {
+            if (forwarded.computeIfAbsent(e.tview(), t -> selected(config, TableName.parse(t, "public")))) {
                 byTview.computeIfAbsent(e.tview(), t -> new ArrayList<>()).add(e);
             }
         }
@@ -160,8 +162,10 @@ public final class ClickHouseSink implements EventSink {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int rows = 0;
         long[] committed = new long[Math.min(events.size(), config.maxBatchRows())];
+        // each row is written apart first: a value ClickHouse cannot hold refuses that row, not the ones around it
+        ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
         for (RefreshEvent e : events) {
-            ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+            line.reset();
             try (JsonGenerator g = JSON.createGenerator(line)) {
                 row(g, table, e);
             } catch (ColumnType.Unrepresentable x) {

@@ -44,7 +44,7 @@ public final class EventStreams implements AutoCloseable {
     private final TviewdConfig config;
     private final DaemonMetrics metrics;
     private final Function<String, String> typenames;
-    private final List<Running> running = new ArrayList<>();
+    private final List<Running> running = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<SinkDelivery> deliveries = new ArrayList<>();
     private LiveEvents live;
     /** The key genuine refresh-event messages carry, read at {@link #prepare}. */
@@ -54,6 +54,8 @@ public final class EventStreams implements AutoCloseable {
     private final io.tviewd.connectors.postgres.PostgresSessions sessions;
     private final Function<String, String> keyColumns;
     private final java.util.function.Supplier<List<String>> tviews;
+    /** Set by {@link #close} (guarded by {@link #running}). */
+    private boolean closed;
 
     /**
      * @param sessions for sinks that read the catalog (ClickHouse reads the columns of the tviews it forwards)
@@ -220,7 +222,11 @@ public final class EventStreams implements AutoCloseable {
                         sink.backfillOwed(tviews.get());
                         return null;
                     });
-                    start("clickhouse", clickhouse);
+                    synchronized (running) {
+                        if (!closed) {
+                            start("clickhouse", clickhouse);
+                        }
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (Exception e) {
@@ -278,7 +284,11 @@ public final class EventStreams implements AutoCloseable {
     @Override
     public void close() {
         deliveries.forEach(SinkDelivery::stopRetrying);
-        running.forEach(r -> r.source().close());
+        synchronized (running) {
+            // a stream whose start waited for its backfill must not start after this
+            closed = true;
+            running.forEach(r -> r.source().close());
+        }
         deliveries.forEach(SinkDelivery::close);
     }
 }

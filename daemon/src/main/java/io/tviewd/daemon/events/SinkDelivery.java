@@ -67,18 +67,7 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
         try {
             deliver(events);
         } catch (EventSink.PermanentFailure e) {
-            // retrying cannot help: hold this sink's stream (its events stay in the WAL) until the operator fixes the cause
-            // and restarts; refresh and the other sinks go on
-            stopped = e.getMessage();
-            problem = "stopped: " + e.getMessage();
-            if (degradedSince == null) {
-                degradedSince = Instant.now();
-            }
-            metrics.sinkError(name());
-            LOG.error("Event sink {} STOPPED: {}. Its events wait in the WAL (its slot retains it); fix the cause and restart tviewd", name(),
-                    e.getMessage());
-            closing.await();
-            throw new InterruptedException("stopping: the events stay in the WAL for the next start");
+            holdStopped("delivering", e);
         }
     }
 
@@ -88,31 +77,27 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
      */
     public void prepare(String what, java.util.concurrent.Callable<Void> work) throws Exception {
         try {
-            retry.call(what + " for " + name(), () -> {
-                try {
-                    return work.call();
-                } catch (EventSink.PermanentFailure e) {
-                    throw e;
-                } catch (Exception e) {
-                    metrics.sinkError(name());
-                    if (problem == null) {
-                        degradedSince = Instant.now();
-                        LOG.warn("Event sink {} degraded ({}): {}", name(), what, e.getMessage());
-                    }
-                    problem = e.getMessage();
-                    throw e;
-                }
-            }, e -> !(e instanceof InterruptedException) && !(e instanceof EventSink.PermanentFailure));
-            problem = null;
-            degradedSince = null;
+            attempt(what, work);
         } catch (EventSink.PermanentFailure e) {
-            stopped = e.getMessage();
-            problem = "stopped: " + e.getMessage();
-            degradedSince = Instant.now();
-            LOG.error("Event sink {} STOPPED ({}): {}. Fix the cause and restart tviewd", name(), what, e.getMessage());
-            closing.await();
-            throw new InterruptedException("stopping");
+            holdStopped(what, e);
         }
+    }
+
+    /**
+     * Retrying cannot help: holds this sink's stream (its events stay in the WAL, the slot retains them) until the
+     * daemon stops; the operator fixes the cause and restarts. Refresh and the other sinks go on.
+     */
+    private void holdStopped(String what, EventSink.PermanentFailure e) throws InterruptedException {
+        stopped = e.getMessage();
+        problem = "stopped: " + e.getMessage();
+        if (degradedSince == null) {
+            degradedSince = Instant.now();
+        }
+        metrics.sinkError(name());
+        LOG.error("Event sink {} STOPPED ({}): {}. Its events wait in the WAL (its slot retains it); fix the cause and restart tviewd",
+                name(), what, e.getMessage());
+        closing.await();
+        throw new InterruptedException("stopping: the events stay in the WAL for the next start");
     }
 
     /** Why the sink stopped for good, or null while it delivers or retries. */
@@ -120,24 +105,26 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
         return stopped;
     }
 
-    private void deliver(List<RefreshEvent> events) throws Exception {
-        List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
-        pendingSince = events.get(0).committedAt();
+    /**
+     * Calls {@code work} until it succeeds (no deadline): each failure is counted and makes the sink degraded (with
+     * the reason) until an attempt succeeds. A {@link EventSink.PermanentFailure} or an interrupt ends the attempts.
+     */
+    private <T> T attempt(String what, java.util.concurrent.Callable<T> work) throws Exception {
         AtomicInteger attempts = new AtomicInteger();
-        List<EventSink.Refused> refused = retry.call("delivering " + events.size() + " events to " + name(), () -> {
+        T result = retry.call(what + " (" + name() + ")", () -> {
             if (attempts.getAndIncrement() > 0) {
                 metrics.sinkRetry(name());
             }
             try {
-                return sink.deliver(events, cascade);
+                return work.call();
             } catch (EventSink.PermanentFailure e) {
                 throw e;
             } catch (Exception e) {
                 metrics.sinkError(name());
                 if (problem == null) {
                     degradedSince = Instant.now();
-                    LOG.warn("Event sink {} degraded: {}; tviews keep refreshing, events wait in the WAL until it is back",
-                            name(), e.getMessage());
+                    LOG.warn("Event sink {} degraded ({}): {}; tviews keep refreshing, events wait in the WAL until it is back",
+                            name(), what, e.getMessage());
                 }
                 problem = e.getMessage();
                 throw e;
@@ -148,6 +135,13 @@ public final class SinkDelivery implements EventHandler, AutoCloseable {
             problem = null;
             degradedSince = null;
         }
+        return result;
+    }
+
+    private void deliver(List<RefreshEvent> events) throws Exception {
+        List<Cascade> cascade = cascades ? Cascade.of(events) : List.of();
+        pendingSince = events.get(0).committedAt();
+        List<EventSink.Refused> refused = attempt("delivering " + events.size() + " events", () -> sink.deliver(events, cascade));
         for (EventSink.Refused r : refused) {
             // retrying cannot deliver it, and holding the stream for it would hold every later event and the WAL
             LOG.error("Event sink {} refused the event of {} key {} (version {}) for good, skipped: {}", name(), r.tview(), r.key(),

@@ -99,23 +99,17 @@ public final class ClickHouseServer implements AutoCloseable {
         cmd.add("--config-file=" + dir.resolve("config.xml"));
         process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("clickhouse-server exited with " + process.exitValue() + "; see " + dir);
-            }
-            try {
-                if ("1".equals(query("SELECT 1").strip())) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("clickhouse-server did not answer within 60 s; see " + dir);
-            }
-            Thread.sleep(100);
-        }
+        org.awaitility.Awaitility.await("clickhouse-server answering (see " + dir + ")").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("clickhouse-server exited with " + process.exitValue() + "; see " + dir);
+                    }
+                    try {
+                        return "1".equals(query("SELECT 1").strip());
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
     }
 
     /** Starts it again after {@link #kill}. */
