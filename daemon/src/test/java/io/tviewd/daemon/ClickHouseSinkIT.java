@@ -123,6 +123,63 @@ class ClickHouseSinkIT {
         }
     }
 
+    /**
+     * {@code tviewd clickhouse verify} finds drift injected into ClickHouse (rows gone, a row with other values, a key
+     * the tview does not have), {@code --repair} mends exactly it, and {@code backfill} copies a whole tview again with
+     * versions that lose to every later refresh.
+     */
+    @Test
+    void verifyFindsInjectedDrift_repairMendsIt_backfillCopiesAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_verify", 20, 80, 100);
+        java.nio.file.Path cfg = dir.resolve("tviewd.yaml");
+        java.nio.file.Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
+                + "\"\ncdc:\n  slot-name: chverify\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + ClickHouseServer.USER
+                + "\n  password: " + ClickHouseServer.PASSWORD + "\n  database: chverify\n");
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chverify", "chverify")))) {
+            Workloads.run(db, Workloads.seed() + 9, 2, 40);
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "before the drift");
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(clickhouseTaPost("chverify")).isEqualTo(postgres(db, TA_POST)));
+        }
+        io.tviewd.daemon.support.Cli.Result clean = io.tviewd.daemon.support.Cli.run("clickhouse", "verify", "ta_post", "--config", cfg.toString());
+        assertThat(clean.code()).as(clean.out() + clean.err()).isZero();
+        assertThat(clean.out()).contains("No drift: ClickHouse equals ta_post.");
+
+        List<String> keys = postgres(db, "SELECT pk_post::text FROM ta_post").keySet().stream().limit(3).toList();
+        clickhouse.query("ALTER TABLE chverify.ta_post DELETE WHERE pk_post IN (" + keys.get(0) + ", " + keys.get(1) + ")");
+        clickhouse.query("ALTER TABLE chverify.ta_post UPDATE title = 'tampered' WHERE pk_post = " + keys.get(2));
+        clickhouse.query("INSERT INTO chverify.ta_post (pk_post, id, fk_author, author_name, title, published, comment_count, created_at, "
+                + "source_updated_at, _version, _deleted) VALUES (987654, 'ghost', 1, 'x', 'ghost', 0, 0, 0, 0, 5, 0)");
+        await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query("SELECT count() FROM system.mutations WHERE database = 'chverify' "
+                + "AND NOT is_done").strip().equals("0"));
+
+        io.tviewd.daemon.support.Cli.Result found = io.tviewd.daemon.support.Cli.run("clickhouse", "verify", "ta_post", "--config", cfg.toString());
+        assertThat(found.code()).as(found.out() + found.err()).isEqualTo(3);
+        assertThat(found.out()).contains("missing in ClickHouse 2, extra 1, differing 1").contains(keys.get(2) + " (differs)")
+                .contains("987654 (extra)").contains("[##############################] 100%");
+        io.tviewd.daemon.support.Cli.Result repaired = io.tviewd.daemon.support.Cli.run("clickhouse", "verify", "ta_post", "--repair", "--config",
+                cfg.toString());
+        assertThat(repaired.code()).as(repaired.out() + repaired.err()).isZero();
+        assertThat(repaired.out()).contains("Repaired 4 keys.");
+        assertThat(clickhouseTaPost("chverify")).isEqualTo(postgres(db, TA_POST));
+
+        // a backfill writes every row again with a version above all it replaces
+        long before = Long.parseLong(clickhouse.query("SELECT max(_version) FROM chverify.ta_post").strip());
+        io.tviewd.daemon.support.Cli.Result backfill = io.tviewd.daemon.support.Cli.run("clickhouse", "backfill", "ta_post", "--config", cfg.toString());
+        assertThat(backfill.code()).as(backfill.out() + backfill.err()).isZero();
+        assertThat(backfill.out()).contains("Backfilled " + postgres(db, TA_POST).size() + " rows of ta_post");
+        assertThat(clickhouse.rows("SELECT pk_post, _version FROM chverify.ta_post FINAL WHERE _deleted = 0 AND _version < " + before))
+                .as("live rows the backfill did not replace (max version before it: %d)", before).isEmpty();
+        assertThat(clickhouseTaPost("chverify")).isEqualTo(postgres(db, TA_POST));
+        // and a later refresh still wins over it
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chverify", "chverify")));
+             Connection c = Sql.session(db)) {
+            Sql.exec(c, "UPDATE tb_post SET title = 'after the backfill' WHERE pk_post = " + keys.get(2));
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(clickhouse.query(
+                    "SELECT title FROM chverify.ta_post FINAL WHERE pk_post = " + keys.get(2)).strip()).isEqualTo("after the backfill"));
+        }
+    }
+
     /** kill -9 of the daemon while it forwards: the restarted daemon replays from the stored position, FINAL shows each row once. */
     @Test
     void sigkillOfTheDaemonMidStream_clickHouseStillEqualsTheTviews() throws Exception {
@@ -222,13 +279,15 @@ class ClickHouseSinkIT {
         }
     }
 
+    /** ta_post as ClickHouseTaPost reads it back. */
+    private static final String TA_POST = "SELECT pk_post::text, id::text, fk_author::text, author_name, title, (published::int)::text, "
+            + "comment_count::text, floor(extract(epoch FROM created_at))::bigint::text, floor(extract(epoch FROM source_updated_at))::bigint::text "
+            + "FROM ta_post";
+
     /** Waits until ClickHouse FINAL holds exactly the rows of ta_post and tv_post. */
     private static void awaitClickHouseEqual(DatabaseConfig db, String database, String context) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
-            assertThat(clickhouseTaPost(database)).as("ta_post, " + context).isEqualTo(postgres(db,
-                    "SELECT pk_post::text, id::text, fk_author::text, author_name, title, (published::int)::text, comment_count::text, "
-                            + "floor(extract(epoch FROM created_at))::bigint::text, floor(extract(epoch FROM source_updated_at))::bigint::text "
-                            + "FROM ta_post"));
+            assertThat(clickhouseTaPost(database)).as("ta_post, " + context).isEqualTo(postgres(db, TA_POST));
             Map<String, Object> pg = new TreeMap<>();
             for (Map.Entry<String, List<String>> e : postgres(db, "SELECT id::text, data::text FROM tv_post").entrySet()) {
                 pg.put(e.getKey(), JSON.readTree(e.getValue().get(1)));

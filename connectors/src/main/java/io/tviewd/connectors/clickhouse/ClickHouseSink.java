@@ -241,84 +241,58 @@ public final class ClickHouseSink implements EventSink {
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper ROWS = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true)).build();
-    private static final int BACKFILL_CHUNK = 5_000;
-
     /**
-     * Pays the {@link InitialBackfill} debts, if any: copies every forwarded tview to ClickHouse in key order,
-     * {@value #BACKFILL_CHUNK} rows per chunk, storing the last key after each so a restart resumes there. Call before
-     * the sink's stream starts (same thread).
+     * Pays the {@link InitialBackfill} debts, if any: copies every forwarded tview to ClickHouse in key order
+     * ({@link ClickHouseCopy}, version 0), storing the last key after each chunk so a restart resumes there. Call
+     * before the sink's stream starts (same thread).
      *
      * @param maintained schema-qualified names of the tviews the daemon maintains
      */
     public void backfillOwed(List<String> maintained) throws Exception {
         try (Connection c = sessions.open("tviewd-clickhouse", config.timeout())) {
-            Map<String, String> owed = InitialBackfill.owed(c);
+            Map<String, String> owed = InitialBackfill.owed(c, InitialBackfill.INITIAL);
             if (owed.isEmpty()) {
                 return;
             }
             if (owed.containsKey(InitialBackfill.ALL)) {
                 InitialBackfill.expand(c, maintained.stream().filter(t -> selected(config, TableName.parse(t, "public"))).toList());
-                owed = InitialBackfill.owed(c);
+                owed = InitialBackfill.owed(c, InitialBackfill.INITIAL);
             }
             connect();
+            ClickHouseCopy copy = new ClickHouseCopy(this, sessions);
             for (Map.Entry<String, String> debt : owed.entrySet()) {
                 String tview = debt.getKey();
                 if (keyColumns.apply(tview) == null || !selected(config, TableName.parse(tview, "public"))) {
                     LOG.info("ClickHouse backfill of {} dropped: it is no longer a forwarded tview", tview);
-                    InitialBackfill.paid(c, tview);
+                    InitialBackfill.paid(c, tview, InitialBackfill.INITIAL);
                     continue;
                 }
-                long rows = copy(c, table(tview, false), debt.getValue());
-                InitialBackfill.paid(c, tview);
+                long rows = copy.copy(c, table(tview, false), debt.getValue(), false, InitialBackfill.INITIAL, (done, total) -> { });
+                InitialBackfill.paid(c, tview, InitialBackfill.INITIAL);
                 LOG.info("ClickHouse backfill of {} done: {} rows copied (version 0: later events win)", tview, rows);
             }
         }
     }
 
-    private long copy(Connection c, ClickHouseTable table, String after) throws Exception {
-        String key = TableName.quote(table.key);
-        String keyType;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
-                + "WHERE a.attrelid = pg_catalog.to_regclass(?) AND a.attname = ?")) {
-            ps.setString(1, table.tview.toString());
-            ps.setString(2, table.key);
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                keyType = rs.getString(1);
-            }
-        }
-        String sql = "SELECT t." + key + "::text, pg_catalog.to_jsonb(t)::text FROM " + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t."
-                + key + " > CAST(CAST(? AS text) AS " + keyType + ") ORDER BY t." + key + " LIMIT " + BACKFILL_CHUNK;
-        long copied = 0;
-        while (true) {
-            List<RefreshEvent> chunk = new ArrayList<>();
-            String last = null;
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, after);
-                ps.setString(2, after);
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        last = rs.getString(1);
-                        JsonNode row = ROWS.readTree(rs.getString(2));
-                        JsonNode data = table.document ? row.get("data") : row;
-                        chunk.add(new RefreshEvent(table.tview.toString(), "", row.get(table.key), RefreshEvent.UPSERT, false, data, 0,
-                                chunk.size() + 1, 0, List.of(), List.of(), false, java.time.Instant.now(), "", "backfill"));
-                    }
-                }
-            }
-            if (chunk.isEmpty()) {
-                return copied;
-            }
-            List<Refused> refused = new ArrayList<>();
-            insert(table, chunk, refused);
-            refused.forEach(r -> LOG.error("ClickHouse backfill of {}: key {} refused: {}", r.tview(), r.key(), r.reason()));
-            copied += chunk.size();
-            after = last;
-            InitialBackfill.progress(c, table.tview.toString(), after);
-        }
+    /** The tview's ClickHouse table, ready to write (created or checked), for {@link ClickHouseCopy}. */
+    ClickHouseTable prepared(String tview) throws Exception {
+        connect();
+        return table(tview, false);
+    }
+
+    /** Inserts rows built from events (of one table), for {@link ClickHouseCopy}; returns the rows refused. */
+    List<Refused> insertRows(ClickHouseTable table, List<RefreshEvent> rows) throws Exception {
+        List<Refused> refused = new ArrayList<>();
+        insert(table, rows, refused);
+        return refused;
+    }
+
+    String database() {
+        return config.database();
+    }
+
+    ClickHouseHttp http() {
+        return http;
     }
 
     private void connect() throws Exception {

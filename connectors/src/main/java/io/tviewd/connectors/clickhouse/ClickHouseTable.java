@@ -88,6 +88,22 @@ final class ClickHouseTable {
         return new ClickHouseTable(tview, database, keyColumn, document, written);
     }
 
+    /**
+     * True when ClickHouse's row (every written column as {@code toString} renders it, in column order) holds what the
+     * tview's row does: numbers compared as numbers, JSON as JSON, the rest as text; SQL NULL is {@code \\N}.
+     */
+    boolean sameRow(com.fasterxml.jackson.databind.JsonNode key, com.fasterxml.jackson.databind.JsonNode data, List<String> stored) {
+        int i = 0;
+        for (Column col : columns.values()) {
+            com.fasterxml.jackson.databind.JsonNode value = col.name().equals(this.key) ? key : document ? data : data == null ? null : data.get(col.name());
+            if (i >= stored.size() || !col.kind().same(value, stored.get(i))) {
+                return false;
+            }
+            i++;
+        }
+        return true;
+    }
+
     String create(ServerVersion server) {
         List<String> defs = new ArrayList<>();
         columns.values().forEach(col -> defs.add(ClickHouseHttp.quote(col.name()) + " " + col.type()));

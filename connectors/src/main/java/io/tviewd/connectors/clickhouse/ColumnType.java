@@ -135,6 +135,31 @@ enum ColumnType {
         }
     }
 
+    /** True when ClickHouse's {@code toString} of a stored value ({@code \\N} for NULL) holds {@code value} as {@link #write} would store it. */
+    boolean same(JsonNode value, String stored) {
+        boolean isNull = value == null || value.isNull() || value.isMissingNode();
+        if (isNull || "\\N".equals(stored)) {
+            return isNull && "\\N".equals(stored);
+        }
+        try {
+            return switch (this) {
+                case INT -> value.bigIntegerValue().equals(new java.math.BigInteger(stored));
+                case FLOAT -> value.isNumber() ? Double.compare(value.doubleValue(), Double.parseDouble(stored)) == 0
+                        : stored.equalsIgnoreCase(value.asText().replace("Infinity", "inf").replace("NaN", "nan"));
+                case DECIMAL -> value.isNumber() && value.decimalValue().compareTo(new BigDecimal(stored)) == 0;
+                case BOOL -> stored.equals(value.asBoolean() ? "1" : "0");
+                case DATE -> stored.equals(value.asText());
+                case DATETIME -> stored.equals(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                        .format(LocalDateTime.ofEpochSecond(instant(value.asText()).getEpochSecond(), 0, ZoneOffset.UTC)));
+                case DATETIME64 -> stored.equals(MICROS.format(LocalDateTime.ofInstant(instant(value.asText()), ZoneOffset.UTC)));
+                case JSON -> stored.equals(value.toString());
+                case TEXT -> stored.equals(value.isTextual() ? value.textValue() : value.toString());
+            };
+        } catch (NumberFormatException | Unrepresentable e) {
+            return false;
+        }
+    }
+
     /** A timestamp as {@code to_jsonb} renders it: with an offset (timestamptz) or without (timestamp, taken as UTC). */
     private static Instant instant(String text) throws Unrepresentable {
         try {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tviewd", mixinStandardHelpOptions = true, version = "tviewd 0.1.0",
         description = "Keeps FraiseQL table-backed views (tv_/ta_) fresh from PostgreSQL change data capture.",
-        subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class, CheckCommand.class, VerifyCommand.class, PopulateCommand.class, RefreshCommand.class, StatusCommand.class, CutoverCommand.class,
+        subcommands = {RunCommand.class, DemoCommand.class, BenchCommand.class, CheckCommand.class, VerifyCommand.class, PopulateCommand.class, RefreshCommand.class, StatusCommand.class, CutoverCommand.class, ClickHouseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
