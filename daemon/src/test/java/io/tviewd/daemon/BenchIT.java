@@ -44,10 +44,15 @@ class BenchIT {
                 assertThat(row[14].equals("inf") || Double.parseDouble(row[14]) >= 0).as("converge ms %s", row[14]).isTrue());
         assertThat(rows).anySatisfy(row -> assertThat(row[0] + row[1]).isEqualTo("idlecdc"));
         assertThat(rows).anySatisfy(row -> assertThat(row[0] + row[1]).isEqualTo("stormcdc-events-off"));
+        // the ClickHouse phase ran against a private clickhouse-server: commit → ClickHouse samples were taken
+        assertThat(rows).anySatisfy(row -> {
+            assertThat(row[0] + row[1]).isEqualTo("clickhousecdc+clickhouse");
+            assertThat(Integer.parseInt(row[9])).as("samples").isPositive();
+        });
 
         String report = Files.readString(md);
         assertThat(report).contains("## Writers: throughput by refresh method", "## Freshness", "## W4 storm", "## Cost of events",
-                        "## Memory, start-up, backlog", "## Targets")
+                        "## Memory, start-up, backlog", "## ClickHouse sink", "ClickHouse backfill ≥ 50,000 rows/s", "## Targets")
                 .doesNotContain("old figures")
                 .endsWith(io.tviewd.daemon.bench.Report.NOTES + "\nhand-written analysis\n");
 
@@ -63,6 +68,6 @@ class BenchIT {
         Cli.Result r = Cli.run("bench", "--phases", "rates,sprint");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Invalid value 'sprint' for '--phases': expected some of [none, fraiseql, cdc-writers, idle, rates, "
-                + "storm, events-off, backlog, trigger]");
+                + "storm, events-off, backlog, trigger, clickhouse]");
     }
 }

@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.BlogDatabase;
-import io.tviewd.daemon.support.ClickHouseServer;
+import io.tviewd.daemon.bench.LocalClickHouse;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
@@ -37,11 +37,11 @@ import io.tviewd.daemon.support.Workloads;
 class ClickHouseSinkIT {
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-    private static ClickHouseServer clickhouse;
+    private static LocalClickHouse clickhouse;
 
     @BeforeAll
     static void startClickHouse() throws Exception {
-        clickhouse = ClickHouseServer.start();
+        clickhouse = LocalClickHouse.start(java.nio.file.Path.of("target"));
     }
 
     @AfterAll
@@ -52,8 +52,8 @@ class ClickHouseSinkIT {
     }
 
     private static String[] settings(String database, String slot, String... more) {
-        List<String> s = new ArrayList<>(List.of("TVIEWD_CLICKHOUSE_URL", clickhouse.url(), "TVIEWD_CLICKHOUSE_USER", ClickHouseServer.USER,
-                "TVIEWD_CLICKHOUSE_PASSWORD", ClickHouseServer.PASSWORD, "TVIEWD_CLICKHOUSE_DATABASE", database,
+        List<String> s = new ArrayList<>(List.of("TVIEWD_CLICKHOUSE_URL", clickhouse.url(), "TVIEWD_CLICKHOUSE_USER", LocalClickHouse.USER,
+                "TVIEWD_CLICKHOUSE_PASSWORD", LocalClickHouse.PASSWORD, "TVIEWD_CLICKHOUSE_DATABASE", database,
                 "TVIEWD_CLICKHOUSE_FLUSH_INTERVAL", "50ms", "TVIEWD_CLICKHOUSE_RETRY_BACKOFF", "100ms", "TVIEWD_CLICKHOUSE_TIMEOUT", "5s",
                 "TVIEWD_CDC_SLOT_NAME", slot));
         s.addAll(List.of(more));
@@ -133,8 +133,8 @@ class ClickHouseSinkIT {
         DatabaseConfig db = BlogDatabase.create("ch_verify", 20, 80, 100);
         java.nio.file.Path cfg = dir.resolve("tviewd.yaml");
         java.nio.file.Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
-                + "\"\ncdc:\n  slot-name: chverify\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + ClickHouseServer.USER
-                + "\n  password: " + ClickHouseServer.PASSWORD + "\n  database: chverify\n");
+                + "\"\ncdc:\n  slot-name: chverify\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + LocalClickHouse.USER
+                + "\n  password: " + LocalClickHouse.PASSWORD + "\n  database: chverify\n");
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chverify", "chverify")))) {
             Workloads.run(db, Workloads.seed() + 9, 2, 40);
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "before the drift");

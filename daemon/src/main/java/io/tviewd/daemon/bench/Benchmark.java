@@ -53,12 +53,20 @@ public final class Benchmark {
         /** Catching up on a backlog made while the daemon is down. */
         BACKLOG,
         /** Writers with tviewd's trigger mode. */
-        TRIGGER;
+        TRIGGER,
+        /** The ClickHouse sink: backfill rows/s and commit → ClickHouse freshness at 1,000 writes/s (needs clickhouse-server). */
+        CLICKHOUSE;
 
         /** The name on the command line: {@code cdc-writers}. */
         public String cli() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
+    }
+
+    /** The warm-up between a daemon's start and a measurement. */
+    @FunctionalInterface
+    interface WarmUp {
+        void run() throws Exception;
     }
 
     private boolean runs(Phase p) {
@@ -115,6 +123,10 @@ public final class Benchmark {
             }
             cdc(db, sessions, data, writers);
             report.write();
+            if (runs(Phase.CLICKHOUSE)) {
+                new ClickHouseRun(options, report, log).run(db, sessions, data, writers, () -> warmUp(writers, null));
+                report.write();
+            }
             if (runs(Phase.TRIGGER)) {
                 trigger(db, writers);
                 report.write();
@@ -360,22 +372,13 @@ public final class Benchmark {
             return;
         }
         writers.run(Workload.MIX, 4, options.rates().stream().mapToInt(Integer::intValue).min().orElse(500), options.warmup());
-        probe.once(CONVERGE_CAP);
+        if (probe != null) {
+            probe.once(CONVERGE_CAP);
+        }
     }
 
     private int cli(DatabaseConfig db, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                options.jar().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(options.logDir().resolve("cli-" + System.currentTimeMillis() + ".log").toFile());
-        DaemonUnderTest.environment(pb, db);
-        Process p = pb.start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("tviewd " + String.join(" ", args) + " did not finish within 10 minutes");
-        }
-        return p.exitValue();
+        return DaemonUnderTest.cli(options.jar(), db, Map.of(), options.logDir(), args).code();
     }
 
     private static String text(Connection c, String sql) throws SQLException {

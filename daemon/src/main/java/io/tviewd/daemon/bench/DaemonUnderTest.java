@@ -82,6 +82,28 @@ final class DaemonUnderTest implements AutoCloseable {
         return env;
     }
 
+    /** What a CLI run printed (its log file) and its exit code. */
+    record CliRun(int code, Path log) {
+        String output() throws IOException {
+            return Files.readString(log);
+        }
+    }
+
+    /** Runs {@code tviewd <args>} in a child process with the benchmark's database and extra {@code TVIEWD_*} settings. */
+    static CliRun cli(Path jar, DatabaseConfig db, Map<String, String> settings, Path logDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Path log = logDir.resolve("cli-" + System.currentTimeMillis() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        environment(pb, db).putAll(settings);
+        Process p = pb.start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("tviewd " + String.join(" ", args) + " did not finish within 10 minutes; see " + log);
+        }
+        return new CliRun(p.exitValue(), log);
+    }
+
     /** From process start to the first 200 of {@code /health/ready}. */
     long readyMillis() {
         return readyMillis;

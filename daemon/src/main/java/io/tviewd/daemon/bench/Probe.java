@@ -13,15 +13,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.tviewd.connectors.postgres.PostgresSessions;
 
 /**
- * The independent freshness probe: retitles the probe post on its own connection and polls tv_post on a second one
- * until the new title is visible. One sample = commit returned → row visible, in milliseconds.
+ * The independent freshness probe: retitles the probe post on its own connection and polls a reader until the new
+ * title is visible — tv_post on a second connection, or ClickHouse's copy of it. One sample = commit returned → row
+ * visible, in milliseconds.
  */
 final class Probe implements AutoCloseable {
+
+    /** Where the probe looks for the title: true once it is visible. */
+    private interface Reader {
+        boolean sees(String title) throws Exception;
+    }
 
     private final Connection writer;
     private final Connection reader;
     private final PreparedStatement write;
-    private final PreparedStatement read;
+    private final Reader seen;
+    /** Pause between two looks. */
+    private final long pauseNanos;
     private long n;
 
     Probe(PostgresSessions sessions, Dataset data) throws SQLException {
@@ -30,7 +38,31 @@ final class Probe implements AutoCloseable {
         reader = sessions.openApplication("tviewd-bench-probe-reader");
         reader.setAutoCommit(true);
         write = writer.prepareStatement("UPDATE tb_post SET title = ? WHERE pk_post = " + data.probePost());
-        read = reader.prepareStatement("SELECT data->>'title' FROM tv_post WHERE pk_post = " + data.probePost());
+        PreparedStatement read = reader.prepareStatement("SELECT data->>'title' FROM tv_post WHERE pk_post = " + data.probePost());
+        seen = title -> {
+            try (ResultSet rs = read.executeQuery()) {
+                return rs.next() && title.equals(rs.getString(1));
+            }
+        };
+        pauseNanos = 200_000;
+    }
+
+    /** A probe that looks in ClickHouse table {@code database.tv_post} (FINAL, live rows) for the probe post's document. */
+    Probe(PostgresSessions sessions, Dataset data, LocalClickHouse clickhouse, String database) throws SQLException {
+        writer = sessions.openApplication("tviewd-bench-probe");
+        writer.setAutoCommit(true);
+        reader = null;
+        write = writer.prepareStatement("UPDATE tb_post SET title = ? WHERE pk_post = " + data.probePost());
+        String id;
+        try (PreparedStatement ps = writer.prepareStatement("SELECT id::text FROM tb_post WHERE pk_post = " + data.probePost());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            id = rs.getString(1);
+        }
+        seen = title -> "1".equals(clickhouse.query("SELECT count() FROM " + database + ".tv_post FINAL WHERE id = '" + id
+                + "' AND _deleted = 0 AND position(data, '" + title + "') > 0").strip());
+        // a look is an HTTP request and a FINAL read: every 2 ms is enough
+        pauseNanos = 2_000_000;
     }
 
     /** One sample; a row not visible within {@code timeout} counts as the timeout (the report says so). */
@@ -41,15 +73,19 @@ final class Probe implements AutoCloseable {
         long t0 = System.nanoTime();
         long giveUp = t0 + timeout.toNanos();
         while (true) {
-            try (ResultSet rs = read.executeQuery()) {
-                if (rs.next() && title.equals(rs.getString(1))) {
+            try {
+                if (seen.sees(title)) {
                     return (System.nanoTime() - t0) / 1e6;
                 }
+            } catch (SQLException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new SQLException("the probe could not read: " + e.getMessage(), e);
             }
             if (System.nanoTime() > giveUp) {
                 return timeout.toMillis();
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
         }
     }
 
@@ -101,6 +137,8 @@ final class Probe implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         writer.close();
-        reader.close();
+        if (reader != null) {
+            reader.close();
+        }
     }
 }

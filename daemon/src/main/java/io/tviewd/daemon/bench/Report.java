@@ -75,6 +75,26 @@ public final class Report {
         deaths.add(mode + " " + w + " with " + n + " writer" + (n > 1 ? "s" : "") + " (log " + log + ")");
     }
 
+    /** The ClickHouse phase: backfill figures and live freshness (commit → visible in ClickHouse) at a fixed rate. */
+    private String clickhouseSkipped;
+    private long chBackfillRows = -1;
+    private double chBackfillSeconds = Double.NaN;
+    private Row chLive;
+
+    void clickhouseSkipped(String why) {
+        clickhouseSkipped = why;
+    }
+
+    void clickhouseBackfill(long rows, double seconds) {
+        chBackfillRows = rows;
+        chBackfillSeconds = seconds;
+    }
+
+    void clickhouseLive(int rate, Writers.Result r, Percentiles p, double converge, double cpu) {
+        chLive = new Row("clickhouse", "cdc+clickhouse", "MIX", 8, rate, r, p, converge, cpu);
+        rows.add(chLive);
+    }
+
     void heap(String phase, double mb) {
         heap.put(phase, mb);
     }
@@ -239,6 +259,22 @@ public final class Report {
         if (!deaths.isEmpty()) {
             md.append("| **the daemon exited during** | ").append(String.join("; ", deaths)).append(" |\n");
         }
+
+        md.append("\n## ClickHouse sink (tv_post forwarded; a private clickhouse-server on the same host)\n\n");
+        if (clickhouseSkipped != null) {
+            md.append("Not measured: ").append(clickhouseSkipped).append(".\n");
+        } else {
+            md.append("| | |\n|---|---|\n");
+            md.append("| `tviewd clickhouse backfill tv_post` | ").append(String.format(Locale.ROOT, "%,d", chBackfillRows)).append(" rows in ")
+                    .append(num1(chBackfillSeconds)).append(" s: **").append(num0(chBackfillRows / chBackfillSeconds)).append(" rows/s** |\n");
+            if (chLive != null) {
+                md.append("| commit → visible in ClickHouse (FINAL), mix at ").append(num0(chLive.targetRate)).append("/s, 8 writers | ")
+                        .append(ms2(chLive.freshness)).append(" (").append(chLive.freshness.count()).append(" samples), p95 ")
+                        .append(msText(chLive.freshness.p95())).append(", max ").append(msText(chLive.freshness.max()))
+                        .append("; converged ").append(msText(chLive.convergeMs)).append(" after; daemon CPU ").append(num1(chLive.cpuSeconds))
+                        .append(" s |\n");
+            }
+        }
         md.append("\n## Targets (performance issue)\n\n| target | measured | |\n|---|---|---|\n");
         target(md, "idle p50 ≤ 10 ms, p99 ≤ 30 ms", ms2(idle), idle.p50() <= 10 && idle.p99() <= 30);
         Row r1000 = findRate("cdc", 1000);
@@ -276,6 +312,14 @@ public final class Report {
         double maxHeap = heap.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         target(md, "heap ≤ 512 MB under any backlog", num0(maxHeap) + " MB", maxHeap <= 512);
         target(md, "ready ≤ 3 s on restart", restartMs + " ms", restartMs >= 0 && restartMs <= 3000);
+        if (chBackfillRows >= 0) {
+            double rps = chBackfillRows / chBackfillSeconds;
+            target(md, "ClickHouse backfill ≥ 50,000 rows/s", num0(rps) + " rows/s", rps >= 50_000);
+        }
+        if (chLive != null) {
+            target(md, "ClickHouse commit → visible p99 ≤ 1 s at " + num0(chLive.targetRate) + "/s", msText(chLive.freshness.p99()),
+                    chLive.freshness.p99() <= 1000);
+        }
         md.append("\nRaw figures: `").append(options.csv().getFileName()).append("`.\n");
         return md.toString();
     }

@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     Path jar;
 
     @Option(names = "--phases", paramLabel = "PHASE,…", split = ",",
-            defaultValue = "none,fraiseql,cdc-writers,idle,rates,storm,events-off,backlog,trigger",
+            defaultValue = "none,fraiseql,cdc-writers,idle,rates,storm,events-off,backlog,clickhouse,trigger",
             description = "Parts to run (default: all): ${DEFAULT-VALUE}.")
     List<String> phases;
 

@@ -1,4 +1,4 @@
-package io.tviewd.daemon.support;
+package io.tviewd.daemon.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real ClickHouse server (Debian's {@code clickhouse-server}, installed by {@code .ci/run}) started by the test on
- * 127.0.0.1 with a private configuration and data directory under {@code target/}: free ports, user {@code default}
- * without password and user {@code tviewd} with one. {@link #kill} and {@link #start} simulate an outage; the data
- * survives. Stopped by PID, never by name.
+ * A private ClickHouse server (Debian's {@code clickhouse-server}; {@code .ci/run} installs it) for the benchmark and
+ * the tests: started on 127.0.0.1 with its own configuration and data directory under {@code dir}, free ports, user
+ * {@code default} without password and user {@code tviewd} with one. {@link #kill} and {@link #restart} simulate an
+ * outage; the data survives. Stopped by PID, never by name.
  */
-public final class ClickHouseServer implements AutoCloseable {
+public final class LocalClickHouse implements AutoCloseable {
 
     public static final String USER = "tviewd";
     public static final String PASSWORD = "ch-s3cret";
@@ -31,14 +31,21 @@ public final class ClickHouseServer implements AutoCloseable {
     private final int httpPort;
     private Process process;
 
-    private ClickHouseServer(Path dir, int httpPort) {
+    private LocalClickHouse(Path dir, int httpPort) {
         this.dir = dir;
         this.httpPort = httpPort;
     }
 
-    public static ClickHouseServer start() throws Exception {
+    /** True when this machine has a clickhouse-server binary. */
+    public static boolean available() {
+        return binaryOrNull() != null;
+    }
+
+    /** Starts a server whose directory is a new temporary one under {@code parent}. */
+    public static LocalClickHouse start(Path parent) throws Exception {
         Path binary = binary();
-        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "clickhouse-");
+        Files.createDirectories(parent);
+        Path dir = Files.createTempDirectory(parent.toAbsolutePath(), "clickhouse-");
         int http = freePort();
         int tcp = freePort();
         Files.writeString(dir.resolve("config.xml"), """
@@ -71,7 +78,7 @@ public final class ClickHouseServer implements AutoCloseable {
                     <quotas><default></default></quotas>
                 </yandex>
                 """.formatted(USER, PASSWORD));
-        ClickHouseServer s = new ClickHouseServer(dir, http);
+        LocalClickHouse s = new LocalClickHouse(dir, http);
         s.binaryPath = binary;
         s.start0();
         return s;
@@ -79,18 +86,26 @@ public final class ClickHouseServer implements AutoCloseable {
 
     private Path binaryPath;
 
-    private static Path binary() {
+    private static Path binaryOrNull() {
         for (String p : List.of("/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server", "/usr/bin/clickhouse")) {
             if (Files.isExecutable(Path.of(p))) {
                 return Path.of(p);
             }
+        }
+        return null;
+    }
+
+    private static Path binary() {
+        Path p = binaryOrNull();
+        if (p != null) {
+            return p;
         }
         throw new IllegalStateException("The ClickHouse tests need a clickhouse-server binary (none in /usr/bin or /usr/sbin): "
                 + "install it with `apt-get install -y clickhouse-server` (.ci/run does)");
     }
 
     /** Starts (again) on the same ports and data; waits until it answers. */
-    public void start0() throws Exception {
+    private void start0() throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(binaryPath.toString());
         if (binaryPath.getFileName().toString().equals("clickhouse")) {
@@ -99,17 +114,23 @@ public final class ClickHouseServer implements AutoCloseable {
         cmd.add("--config-file=" + dir.resolve("config.xml"));
         process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile())).start();
-        org.awaitility.Awaitility.await("clickhouse-server answering (see " + dir + ")").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100)).until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("clickhouse-server exited with " + process.exitValue() + "; see " + dir);
-                    }
-                    try {
-                        return "1".equals(query("SELECT 1").strip());
-                    } catch (IOException e) {
-                        return false;
-                    }
-                });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("clickhouse-server exited with " + process.exitValue() + "; see " + dir);
+            }
+            try {
+                if ("1".equals(query("SELECT 1").strip())) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("clickhouse-server did not answer within 60 s; see " + dir);
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Starts it again after {@link #kill}. */

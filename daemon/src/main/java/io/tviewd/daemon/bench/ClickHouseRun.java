@@ -1,0 +1,78 @@
+package io.tviewd.daemon.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.tviewd.config.DatabaseConfig;
+import io.tviewd.connectors.postgres.PostgresSessions;
+
+/**
+ * The benchmark's ClickHouse phase, on a private {@code clickhouse-server} ({@link LocalClickHouse}) with tv_post
+ * forwarded: {@code tviewd clickhouse backfill tv_post} (rows/s as the command reports them), then the daemon with the
+ * sink and the mix at 1,000 writes/s (or the lowest {@code --rates} above it) while a probe measures commit → the
+ * document visible in ClickHouse ({@code FINAL}). Skipped, and the report says so, when the machine has no server.
+ */
+final class ClickHouseRun {
+
+    private static final Pattern BACKFILLED = Pattern.compile("Backfilled ([\\d,]+) rows of tv_post in ([\\d.]+) s");
+    private static final String DATABASE = "bench";
+
+    private final Benchmark.Options options;
+    private final Report report;
+    private final Consumer<String> log;
+
+    ClickHouseRun(Benchmark.Options options, Report report, Consumer<String> log) {
+        this.options = options;
+        this.report = report;
+        this.log = log;
+    }
+
+    void run(DatabaseConfig db, PostgresSessions sessions, Dataset data, Writers writers, Benchmark.WarmUp warmUp) throws Exception {
+        if (!LocalClickHouse.available()) {
+            log.accept("ClickHouse phase skipped: no clickhouse-server binary (apt-get install clickhouse-server)");
+            report.clickhouseSkipped("no clickhouse-server on this machine (apt-get install clickhouse-server)");
+            return;
+        }
+        try (LocalClickHouse clickhouse = LocalClickHouse.start(options.logDir())) {
+            Map<String, String> settings = Map.of("TVIEWD_EVENTS_ENABLED", "true", "TVIEWD_CLICKHOUSE_URL", clickhouse.url(),
+                    "TVIEWD_CLICKHOUSE_USER", LocalClickHouse.USER, "TVIEWD_CLICKHOUSE_PASSWORD", LocalClickHouse.PASSWORD,
+                    "TVIEWD_CLICKHOUSE_DATABASE", DATABASE, "TVIEWD_CLICKHOUSE_TVIEWS", "tv_post");
+            log.accept("ClickHouse " + clickhouse.query("SELECT version()").strip() + ": backfill of tv_post …");
+            DaemonUnderTest.CliRun backfill = DaemonUnderTest.cli(options.jar(), db, settings, options.logDir(), "clickhouse", "backfill", "tv_post");
+            Matcher m = BACKFILLED.matcher(backfill.output());
+            if (backfill.code() != 0 || !m.find()) {
+                throw new IllegalStateException("tviewd clickhouse backfill failed with exit code " + backfill.code() + "; see " + backfill.log());
+            }
+            long rows = Long.parseLong(m.group(1).replace(",", ""));
+            double seconds = Double.parseDouble(m.group(2));
+            report.clickhouseBackfill(rows, seconds);
+            log.accept(String.format("  %,d rows in %.1f s: %,.0f rows/s", rows, seconds, rows / seconds));
+
+            int rate = options.rates().stream().filter(r -> r >= 1000).findFirst().orElse(options.rates().get(0));
+            try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, settings, options.logDir());
+                 Probe probe = new Probe(sessions, data, clickhouse, DATABASE)) {
+                warmUp.run();
+                // the sink's own first copy (its slot is new) and the warm-up's events are through before measuring
+                probe.once(Duration.ofMinutes(5));
+                double cpu0 = daemon.cpuSeconds();
+                Writers.Result r;
+                List<Double> lag;
+                try (Probe.Sampler sampler = probe.sample(Duration.ofMillis(100))) {
+                    r = writers.run(Workload.MIX, 8, rate, options.duration());
+                    lag = sampler.stop();
+                }
+                long t0 = System.nanoTime();
+                probe.once(Duration.ofMinutes(1));
+                double converge = (System.nanoTime() - t0) / 1e6;
+                Percentiles p = Percentiles.of(lag);
+                report.clickhouseLive(rate, r, p, converge, daemon.cpuSeconds() - cpu0);
+                log.accept(String.format("cdc+clickhouse  MIX 8 writers at %d/s: %8.0f writes/s, commit → ClickHouse %s, converged %s after",
+                        rate, r.tps(), Report.ms(p), Report.msText(converge)));
+            }
+        }
+    }
+}
