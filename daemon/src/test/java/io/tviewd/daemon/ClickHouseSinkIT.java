@@ -91,6 +91,7 @@ class ClickHouseSinkIT {
             assertThat(Http.get(daemon.httpPort(), "/metrics").body()).containsPattern("tviewd_events_delivered_total\\{sink=\"clickhouse\"} [1-9]")
                     .containsPattern("tviewd_events_delivery_errors_total\\{sink=\"clickhouse\"} [1-9]")
                     .containsPattern("tviewd_clickhouse_rows_total\\{tview=\"public.ta_post\"} [1-9]")
+                    .containsPattern("tviewd_clickhouse_errors_total\\{tview=\"public.(ta|tv)_post\"} [1-9]")
                     .containsPattern("tviewd_clickhouse_inserts_total\\{tview=\"public.tv_post\"} [1-9]")
                     .containsPattern("tviewd_clickhouse_bytes_total\\{tview=\"public.ta_post\"} [1-9]")
                     .containsPattern("tviewd_clickhouse_lag_seconds\\{tview=\"public.ta_post\",quantile=\"0.99\"}");
@@ -162,6 +163,17 @@ class ClickHouseSinkIT {
         assertThat(repaired.code()).as(repaired.out() + repaired.err()).isZero();
         assertThat(repaired.out()).contains("Repaired 4 keys.");
         assertThat(clickhouseTaPost("chverify")).isEqualTo(postgres(db, TA_POST));
+
+        // an interrupted backfill resumes after the last key it stored
+        List<String> all = new ArrayList<>(postgres(db, "SELECT pk_post::text FROM ta_post").keySet());
+        all.sort(java.util.Comparator.comparingLong(Long::parseLong));
+        try (Connection c = Sql.session(db)) {
+            Sql.exec(c, "INSERT INTO tviewd.clickhouse_backfill (tview, kind, after_key) VALUES ('public.ta_post', 'command', '"
+                    + all.get(all.size() - 11) + "')");
+        }
+        io.tviewd.daemon.support.Cli.Result resumed = io.tviewd.daemon.support.Cli.run("clickhouse", "backfill", "ta_post", "--config", cfg.toString());
+        assertThat(resumed.code()).as(resumed.out() + resumed.err()).isZero();
+        assertThat(resumed.out()).contains("Backfilled 10 rows of ta_post");
 
         // a backfill writes every row again with a version above all it replaces
         long before = Long.parseLong(clickhouse.query("SELECT max(_version) FROM chverify.ta_post").strip());

@@ -95,17 +95,48 @@ public final class ClickHouseCopy {
         String keyType = keyType(c, table);
         long total = count(c, "SELECT count(*) FROM " + table.tview.quoted());
         String sql = page(table, keyType);
-        long copied = 0;
-        while (true) {
-            Chunk chunk = read(c, table, currentVersions, sql, after);
-            if (chunk.rows.isEmpty()) {
-                return copied;
+        // the next chunk is read from PostgreSQL while the previous one goes to ClickHouse; a chunk's last key is stored
+        // only once ClickHouse acknowledged it, so a restart resumes after the last chunk that arrived
+        java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tviewd-clickhouse-copy");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            long copied = 0;
+            java.util.concurrent.Future<?> inFlight = null;
+            String inFlightLast = null;
+            int inFlightRows = 0;
+            while (true) {
+                Chunk chunk = read(c, table, currentVersions, sql, after);
+                if (inFlight != null) {
+                    awaitSent(inFlight);
+                    copied += inFlightRows;
+                    InitialBackfill.progress(c, table.tview.toString(), kind, inFlightLast);
+                    progress.update(copied, Math.max(total, copied));
+                    inFlight = null;
+                }
+                if (chunk.rows.isEmpty()) {
+                    return copied;
+                }
+                inFlight = sender.submit(() -> {
+                    send(table, chunk.rows);
+                    return null;
+                });
+                inFlightLast = chunk.last;
+                inFlightRows = chunk.rows.size();
+                after = chunk.last;
             }
-            send(table, chunk.rows);
-            copied += chunk.rows.size();
-            after = chunk.last;
-            InitialBackfill.progress(c, table.tview.toString(), kind, after);
-            progress.update(copied, Math.max(total, copied));
+        } finally {
+            sender.shutdownNow();
+        }
+    }
+
+    private static void awaitSent(java.util.concurrent.Future<?> sent) throws Exception {
+        try {
+            sent.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
         }
     }
 

@@ -64,6 +64,10 @@ public final class ClickHouseSink implements EventSink {
          * @param lagMillis per row: commit of its refresh transaction → the acknowledgement
          */
         void inserted(String tview, int rows, long bytes, long[] lagMillis);
+
+        /** An insert into the tview's table failed (it is retried, or the sink stops when the error is permanent). */
+        default void failed(String tview) {
+        }
     }
 
     /**
@@ -159,30 +163,42 @@ public final class ClickHouseSink implements EventSink {
     }
 
     private void insert(ClickHouseTable table, List<RefreshEvent> events, List<Refused> refused) throws Exception {
+        insert(table, events, refused, true);
+    }
+
+    /** @param paced keep {@code clickhouse.flush-interval} between inserts (the stream); copies go as fast as ClickHouse takes them */
+    private void insert(ClickHouseTable table, List<RefreshEvent> events, List<Refused> refused, boolean paced) throws Exception {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int rows = 0;
         long[] committed = new long[Math.min(events.size(), config.maxBatchRows())];
         // each row is written apart first: a value ClickHouse cannot hold refuses that row, not the ones around it
         ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
+        JsonGenerator g = JSON.createGenerator(line);
+        g.setRootValueSeparator(null);
         for (RefreshEvent e : events) {
             line.reset();
-            try (JsonGenerator g = JSON.createGenerator(line)) {
+            try {
                 row(g, table, e);
+                g.flush();
             } catch (ColumnType.Unrepresentable x) {
                 refused.add(new Refused(e.tview(), e.keyText(), e.version(), x.getMessage()));
+                // the generator stopped inside the row: a fresh one for the next
+                g = JSON.createGenerator(line);
+                g.setRootValueSeparator(null);
                 continue;
             }
             line.write('\n');
             line.writeTo(body);
-            committed[rows] = e.committedAt().toEpochMilli();
+            // copies (mode backfill) are not commits: they stay out of the commit → acknowledged lag
+            committed[rows] = "backfill".equals(e.mode()) ? -1 : e.committedAt().toEpochMilli();
             if (++rows >= config.maxBatchRows()) {
-                send(table, body, committed, rows);
+                send(table, body, committed, rows, paced);
                 body.reset();
                 rows = 0;
             }
         }
         if (rows > 0) {
-            send(table, body, committed, rows);
+            send(table, body, committed, rows, paced);
         }
     }
 
@@ -216,22 +232,20 @@ public final class ClickHouseSink implements EventSink {
         g.writeEndObject();
     }
 
-    private void send(ClickHouseTable table, ByteArrayOutputStream body, long[] committed, int rows) throws Exception {
+    private void send(ClickHouseTable table, ByteArrayOutputStream body, long[] committed, int rows, boolean paced) throws Exception {
         long wait = lastInsertNanos + config.flushInterval().toNanos() - System.nanoTime();
-        if (lastInsertNanos != 0 && wait > 0) {
+        if (paced && lastInsertNanos != 0 && wait > 0) {
             // fewer, larger inserts: what commits meanwhile waits in the WAL for the next batch
             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         try {
             http.insertJsonEachRow(table.qualified, body.toByteArray());
             long now = System.currentTimeMillis();
-            long[] lag = new long[rows];
-            for (int i = 0; i < rows; i++) {
-                lag[i] = now - committed[i];
-            }
+            long[] lag = java.util.Arrays.stream(committed, 0, rows).filter(t -> t >= 0).map(t -> now - t).toArray();
             acknowledged.inserted(table.tview.toString(), rows, body.size(), lag);
-        } catch (ClickHouseException e) {
-            if (e.permanent()) {
+        } catch (IOException e) {
+            acknowledged.failed(table.tview.toString());
+            if (e instanceof ClickHouseException ch && ch.permanent()) {
                 throw new PermanentFailure("inserting into ClickHouse table " + config.database() + "." + table.name + " (tview "
                         + table.tview + ") failed for good: " + e.getMessage(), e);
             }
@@ -283,7 +297,7 @@ public final class ClickHouseSink implements EventSink {
     /** Inserts rows built from events (of one table), for {@link ClickHouseCopy}; returns the rows refused. */
     List<Refused> insertRows(ClickHouseTable table, List<RefreshEvent> rows) throws Exception {
         List<Refused> refused = new ArrayList<>();
-        insert(table, rows, refused);
+        insert(table, rows, refused, false);
         return refused;
     }
 

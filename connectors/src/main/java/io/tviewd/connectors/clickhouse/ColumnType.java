@@ -130,7 +130,7 @@ enum ColumnType {
                     g.writeString(MICROS.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC)));
                 }
             }
-            case JSON -> g.writeString(value.toString());
+            case JSON -> g.writeString(jsonText(value));
             case TEXT -> g.writeString(value.isTextual() ? value.textValue() : value.toString());
         }
     }
@@ -152,12 +152,43 @@ enum ColumnType {
                 case DATETIME -> stored.equals(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
                         .format(LocalDateTime.ofEpochSecond(instant(value.asText()).getEpochSecond(), 0, ZoneOffset.UTC)));
                 case DATETIME64 -> stored.equals(MICROS.format(LocalDateTime.ofInstant(instant(value.asText()), ZoneOffset.UTC)));
-                case JSON -> stored.equals(value.toString());
+                case JSON -> stored.equals(jsonText(value));
                 case TEXT -> stored.equals(value.isTextual() ? value.textValue() : value.toString());
             };
         } catch (NumberFormatException | Unrepresentable e) {
             return false;
         }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper TEXT_OF = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** One writer and generator per thread: {@code JsonNode.toString()} builds a generator per call (most of a copy's CPU). */
+    private static final ThreadLocal<Object[]> JSON_TEXT = ThreadLocal.withInitial(() -> {
+        java.io.StringWriter w = new java.io.StringWriter(1024);
+        try {
+            JsonGenerator g = TEXT_OF.getFactory().createGenerator(w);
+            g.setRootValueSeparator(null);
+            return new Object[] {w, g};
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    });
+
+    /** The compact JSON text of a value, as {@code value.toString()} renders it. */
+    static String jsonText(JsonNode value) {
+        Object[] wg = JSON_TEXT.get();
+        java.io.StringWriter w = (java.io.StringWriter) wg[0];
+        JsonGenerator g = (JsonGenerator) wg[1];
+        w.getBuffer().setLength(0);
+        try {
+            TEXT_OF.writeTree(g, value);
+            g.flush();
+        } catch (java.io.IOException e) {
+            // a StringWriter does not fail; a generator left half-written is replaced
+            JSON_TEXT.remove();
+            return value.toString();
+        }
+        return w.toString();
     }
 
     /** A timestamp as {@code to_jsonb} renders it: with an offset (timestamptz) or without (timestamp, taken as UTC). */

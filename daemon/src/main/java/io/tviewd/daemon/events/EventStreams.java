@@ -212,7 +212,17 @@ public final class EventStreams implements AutoCloseable {
             start("kafka", kafka);
         }
         if (config.clickhouse().enabled()) {
-            ClickHouseSink sink = new ClickHouseSink(config.clickhouse(), sessions, keyColumns, metrics::clickhouseInserted);
+            ClickHouseSink sink = new ClickHouseSink(config.clickhouse(), sessions, keyColumns, new ClickHouseSink.Acknowledged() {
+                @Override
+                public void inserted(String tview, int rows, long bytes, long[] lagMillis) {
+                    metrics.clickhouseInserted(tview, rows, bytes, lagMillis);
+                }
+
+                @Override
+                public void failed(String tview) {
+                    metrics.clickhouseFailed(tview);
+                }
+            });
             SinkDelivery clickhouse = new SinkDelivery(sink, false, config.clickhouse().retryBackoff(), metrics);
             deliveries.add(clickhouse);
             // the rows that predate the sink's slot first (same thread as the deliveries after it: the sink is not thread-safe)

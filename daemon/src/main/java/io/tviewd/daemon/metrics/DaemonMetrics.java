@@ -205,6 +205,12 @@ public final class DaemonMetrics {
         }
     }
 
+    /** An insert into a tview's ClickHouse table failed (retried, or the sink stopped). */
+    public void clickhouseFailed(String tview) {
+        Counter.builder("tviewd.clickhouse.errors").description("Failed inserts into ClickHouse (each retried unless permanent), by tview")
+                .tag("tview", tview).register(registry).increment();
+    }
+
     public void sseClientDropped() {
         Counter.builder("tviewd.events.sse.clients.dropped").description("SSE clients disconnected for falling behind events.sse-client-buffer")
                 .register(registry).increment();
