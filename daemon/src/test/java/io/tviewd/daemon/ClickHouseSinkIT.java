@@ -173,7 +173,7 @@ class ClickHouseSinkIT {
         }
         io.tviewd.daemon.support.Cli.Result resumed = io.tviewd.daemon.support.Cli.run("clickhouse", "backfill", "ta_post", "--config", cfg.toString());
         assertThat(resumed.code()).as(resumed.out() + resumed.err()).isZero();
-        assertThat(resumed.out()).contains("Backfilled 10 rows of ta_post");
+        assertThat(resumed.out()).contains("Backfilled 10 rows of ta_post").contains("100% 10/10");
 
         // a backfill writes every row again with a version above all it replaces
         long before = Long.parseLong(clickhouse.query("SELECT max(_version) FROM chverify.ta_post").strip());
@@ -283,8 +283,10 @@ class ClickHouseSinkIT {
                     "1", rows.get(0).get(6), "tab\there", "0.25", "7", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
             assertThat(JSON.readTree(rows.get(0).get(6))).isEqualTo(JSON.readTree("{\"tags\": [\"a\", \"b\"], \"n\": 1.50}"));
             assertThat(rows.get(1)).containsExactly("2", "-0.05", "\\N", "\\N", "\\N", "0", "\\N", "\\N", "\\N", "-3", "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12");
-            // the deleted row is a tombstone with the delete's version, above the insert's
-            List<List<String>> three = clickhouse.rows("SELECT _deleted, _version FROM chtypes.ta_sale WHERE pk_sale = 3 ORDER BY _version");
+            // the deleted row is a tombstone with the delete's version, above the insert's (a version-0 copy by the sink's
+            // first backfill, when it ran while the rows were inserted, is left out)
+            List<List<String>> three = clickhouse.rows("SELECT _deleted, _version FROM chtypes.ta_sale WHERE pk_sale = 3 AND _version > 0 "
+                    + "ORDER BY _version");
             assertThat(three).hasSize(2);
             assertThat(three.get(1).get(0)).isEqualTo("1");
             assertThat(Long.parseLong(three.get(1).get(1))).isGreaterThan(Long.parseLong(three.get(0).get(1)));

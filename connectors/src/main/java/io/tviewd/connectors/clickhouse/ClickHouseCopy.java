@@ -93,7 +93,17 @@ public final class ClickHouseCopy {
      */
     long copy(Connection c, ClickHouseTable table, String after, boolean currentVersions, String kind, Progress progress) throws Exception {
         String keyType = keyType(c, table);
-        long total = count(c, "SELECT count(*) FROM " + table.tview.quoted());
+        // what is left to copy (a resumed run counts only the keys after the stored one)
+        long total;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t."
+                + TableName.quote(table.key) + " > CAST(CAST(? AS text) AS " + keyType + ")")) {
+            ps.setString(1, after);
+            ps.setString(2, after);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                total = rs.getLong(1);
+            }
+        }
         String sql = page(table, keyType);
         // the next chunk is read from PostgreSQL while the previous one goes to ClickHouse; a chunk's last key is stored
         // only once ClickHouse acknowledged it, so a restart resumes after the last chunk that arrived
