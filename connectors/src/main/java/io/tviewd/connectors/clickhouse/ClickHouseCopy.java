@@ -156,9 +156,7 @@ public final class ClickHouseCopy {
     /** One chunk of rows after key {@code after}; with {@code currentVersions}, read under the refresh lock with the WAL position as version. */
     private static Chunk read(Connection c, ClickHouseTable table, boolean currentVersions, String sql, String after)
             throws SQLException, java.io.IOException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        return PostgresSessions.inTransaction(c, () -> {
             long version = currentVersions ? lockedVersion(c) : 0;
             List<RefreshEvent> rows = new ArrayList<>();
             String last = null;
@@ -172,14 +170,8 @@ public final class ClickHouseCopy {
                     }
                 }
             }
-            c.commit();
             return new Chunk(rows, last);
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        });
     }
 
     /** Takes the refresh lock (SHARE: refreshes wait, other copies do not) and returns the WAL insert position. */
@@ -279,10 +271,8 @@ public final class ClickHouseCopy {
     /** Re-reads the given keys under the refresh lock and sends them with the current version; a key gone meanwhile gets a tombstone. */
     private long resendCurrent(Connection c, ClickHouseTable table, List<String> keys, String keyType) throws Exception {
         String key = TableName.quote(table.key);
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        List<RefreshEvent> rows = new ArrayList<>();
-        try {
+        List<RefreshEvent> rows = PostgresSessions.inTransaction(c, () -> {
+            List<RefreshEvent> out = new ArrayList<>();
             long version = lockedVersion(c);
             Set<String> seen = new HashSet<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT t." + key + "::text, pg_catalog.to_jsonb(t)::text FROM " + table.tview.quoted()
@@ -291,37 +281,24 @@ public final class ClickHouseCopy {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         seen.add(rs.getString(1));
-                        rows.add(row(table, ROWS.readTree(rs.getString(2)), version, rows.size() + 1));
+                        out.add(row(table, ROWS.readTree(rs.getString(2)), version, out.size() + 1));
                     }
                 }
             }
             for (String k : keys) {
                 if (!seen.contains(k)) {
-                    rows.add(tombstone(table, table.columns.get(table.key).kind() == ColumnType.INT
+                    out.add(tombstone(table, table.columns.get(table.key).kind() == ColumnType.INT
                             ? ROWS.readTree(k) : JsonNodeFactory.instance.textNode(k), version));
                 }
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+            return out;
+        });
         send(table, rows);
         return rows.size();
     }
 
-    private static long lockedVersionCommitted(Connection c) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            long v = lockedVersion(c);
-            c.commit();
-            return v;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+    private static long lockedVersionCommitted(Connection c) throws SQLException, java.io.IOException {
+        return PostgresSessions.inTransaction(c, () -> lockedVersion(c));
     }
 
     /** ClickHouse's live rows of the given keys: key text → every written column as ClickHouse's toString renders it. */

@@ -73,22 +73,21 @@ public final class InitialBackfill {
 
     /** Replaces {@link #ALL} with one debt per forwarded tview (in one transaction). */
     static void expand(Connection c, Iterable<String> tviews) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (tview, kind) VALUES (?, '" + INITIAL + "') ON CONFLICT DO NOTHING");
-             Statement s = c.createStatement()) {
-            for (String t : tviews) {
-                ps.setString(1, t);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-            s.execute("DELETE FROM " + TABLE + " WHERE tview = '" + ALL + "' AND kind = '" + INITIAL + "'");
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
+        try {
+            io.tviewd.connectors.postgres.PostgresSessions.inTransaction(c, () -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (tview, kind) VALUES (?, '" + INITIAL
+                        + "') ON CONFLICT DO NOTHING"); Statement s = c.createStatement()) {
+                    for (String t : tviews) {
+                        ps.setString(1, t);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                    s.execute("DELETE FROM " + TABLE + " WHERE tview = '" + ALL + "' AND kind = '" + INITIAL + "'");
+                }
+                return null;
+            });
+        } catch (java.io.IOException e) {
+            throw new SQLException(e);
         }
     }
 

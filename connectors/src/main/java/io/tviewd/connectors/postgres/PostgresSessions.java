@@ -71,6 +71,31 @@ public final class PostgresSessions {
         return c;
     }
 
+    /** Work done in one transaction ({@link #inTransaction}). */
+    @FunctionalInterface
+    public interface Transactional<T> {
+        T run() throws SQLException, java.io.IOException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on {@code c}: committed when it returns, rolled back when it throws; the
+     * connection's auto-commit setting is restored either way.
+     */
+    public static <T> T inTransaction(Connection c, Transactional<T> work) throws SQLException, java.io.IOException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (SQLException | java.io.IOException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
     /** Closes a session that may already be broken (its owner drops it and opens a new one when needed); null is fine. */
     public static void closeQuietly(Connection c) {
         if (c != null) {

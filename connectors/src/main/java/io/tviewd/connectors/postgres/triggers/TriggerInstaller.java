@@ -109,20 +109,17 @@ public final class TriggerInstaller {
     }
 
     private static void inTransaction(Connection c, Work work) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
         try {
-            // DDL waits for ACCESS EXCLUSIVE locks and blocks writers behind it meanwhile: give up early instead
-            try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL lock_timeout = '2s'");
-            }
-            work.run();
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
+            io.tviewd.connectors.postgres.PostgresSessions.inTransaction(c, () -> {
+                // DDL waits for ACCESS EXCLUSIVE locks and blocks writers behind it meanwhile: give up early instead
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL lock_timeout = '2s'");
+                }
+                work.run();
+                return null;
+            });
+        } catch (java.io.IOException e) {
+            throw new SQLException(e);
         }
     }
 }
