@@ -90,7 +90,11 @@ class TriggerModeIT {
         // the triggers work without the daemon: they run in the writers' transactions
         long seed = Workloads.seed();
         int ops = Workloads.opsPerWriter(300);
-        Workloads.run(db, seed, 3, ops, PropagationWorkload.OPS);
+        try (Connection c = session(db)) {
+            // writers lock by value here (multi-hop paths through the junction table, the nested tv_user), not globally
+            assertThat(TviewPlans.read(c, config).plans()).allMatch(io.tviewd.connectors.postgres.triggers.TriggerStatements::perKeyLocks);
+        }
+        Workloads.run(db, seed, 6, ops, PropagationWorkload.OPS);
         try (Connection c = session(db)) {
             exec(c, "TRUNCATE tb_post_tag");
             exec(c, "INSERT INTO tb_post_tag (fk_post, fk_tag) SELECT p.pk_post, t.pk_tag FROM tb_post p "
@@ -154,6 +158,57 @@ class TriggerModeIT {
             a.commit();
             insert.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(text(probe, "SELECT data->'author'->>'name' FROM tv_post WHERE identifier = 'phantom'")).isEqualTo("Renamed");
+        }
+        assertThat(Tviews.drift(db)).as("every tview equals its view").isEmpty();
+    }
+
+    /**
+     * Writers of different documents go on while another trigger-mode transaction is open; a writer of the same document
+     * waits for it and then computes from its commit. Every plan of the blog schema locks by value.
+     */
+    @Test
+    void triggerMode_writersOfDifferentDocumentsDoNotWaitForEachOther_butWritersOfOneDocumentDo() throws Exception {
+        DatabaseConfig db = io.tviewd.daemon.support.BlogDatabase.create("trigger_keys", 30, 200, 400);
+        var config = Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "trigger_keys", "TVIEWD_REFRESH_DEFAULT_MODE", "trigger");
+        try (Daemon daemon = new Daemon(config)) {
+            daemon.start();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(daemon::cdcStreaming);
+        }
+        try (Connection a = session(db); Connection b = session(db); Connection same = session(db); Connection probe = session(db)) {
+            var plans = TviewPlans.read(probe, config);
+            assertThat(plans.plans()).allMatch(io.tviewd.connectors.postgres.triggers.TriggerStatements::perKeyLocks);
+            String post = text(probe, "SELECT min(pk_post)::text FROM tb_post");
+            String author = text(probe, "SELECT fk_author::text FROM tb_post WHERE pk_post = " + post);
+            // a user with no post and no comment related to a's post or its author's documents
+            String other = text(probe, "SELECT min(u.pk_user)::text FROM tb_user u WHERE u.pk_user <> " + author
+                    + " AND NOT EXISTS (SELECT 1 FROM tb_comment c WHERE c.fk_user = u.pk_user AND c.fk_post = " + post + ")");
+            String otherPost = text(probe, "SELECT min(pk_post)::text FROM tb_post WHERE fk_author <> " + author
+                    + " AND pk_post NOT IN (SELECT fk_post FROM tb_comment WHERE fk_user = " + author + ")");
+            a.setAutoCommit(false);
+            exec(a, "UPDATE tb_post SET title = 'held open' WHERE pk_post = " + post);
+
+            // while a is open: other documents are written without waiting (a lock wait would fail here)
+            exec(b, "SET lock_timeout = '3s'");
+            exec(b, "UPDATE tb_post SET title = 'not waiting' WHERE pk_post = " + otherPost);
+            exec(b, "INSERT INTO tb_comment (identifier, fk_post, fk_user, body) VALUES ('c-no-wait', " + otherPost + ", " + other + ", 'no wait')");
+            exec(b, "UPDATE tb_user SET name = 'Renamed, no wait' WHERE pk_user = " + other);
+            exec(b, "INSERT INTO tb_post (identifier, fk_author, title, body) VALUES ('other-new', " + other + ", 'N', 'n')");
+
+            // a comment on a's post is a change to a's document: it waits for a, then shows a's title
+            java.util.concurrent.CompletableFuture<Void> comment = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    exec(same, "INSERT INTO tb_comment (identifier, fk_post, fk_user, body) VALUES ('c-waits', " + post + ", " + other + ", 'waits')");
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> "t".equals(text(probe,
+                    "SELECT (count(*) > 0)::text FROM pg_stat_activity WHERE query LIKE 'INSERT INTO tb_comment%c-waits%' "
+                    + "AND wait_event_type = 'Lock'").substring(0, 1)));
+            assertThat(comment).isNotDone();
+            a.commit();
+            comment.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(text(probe, "SELECT data->>'title' FROM tv_post WHERE pk_post = " + post)).isEqualTo("held open");
         }
         assertThat(Tviews.drift(db)).as("every tview equals its view").isEmpty();
     }

@@ -49,8 +49,19 @@ public sealed interface KeyMapping {
      * @param table the table joined at this step
      * @param entryColumn its column matched with the previous step (or with the changed row's value)
      * @param exitColumn its column matched with the next step; null at the root
+     * @param entryType SQL type of {@code entryColumn} (null when not known)
+     * @param exitType SQL type of {@code exitColumn} (null when not known or at the root)
      */
-    record Hop(TableName table, String entryColumn, String exitColumn) {
+    record Hop(TableName table, String entryColumn, String exitColumn, String entryType, String exitType) {
+        public Hop(TableName table, String entryColumn, String exitColumn) {
+            this(table, entryColumn, exitColumn, null, null);
+        }
+
+        /** Without the types: they follow from the catalog, which plan fingerprints cover on their own. */
+        @Override
+        public String toString() {
+            return "Hop[table=" + table + ", entryColumn=" + entryColumn + ", exitColumn=" + exitColumn + "]";
+        }
     }
 
     /**

@@ -189,7 +189,8 @@ public final class RefreshPlanner {
         for (int i = 0; i < links.size(); i++) {
             Lineage.Link l = links.get(i);
             String exit = i + 1 < links.size() ? links.get(i + 1).fromColumn() : null;
-            hops.add(new KeyMapping.Hop(l.to().table(), l.toColumn(), exit));
+            hops.add(new KeyMapping.Hop(l.to().table(), l.toColumn(), exit, queries.columnType(l.to().table(), l.toColumn()),
+                    exit == null ? null : queries.columnType(l.to().table(), exit)));
         }
         Lineage.Link first = links.get(0);
         TableName table = c.use().table();

@@ -22,6 +22,9 @@ public final class StateSchema {
     public static final String EVENT_KEY = SCHEMA + ".event_key";
     /** Locked (EXCLUSIVE) by every refresh transaction; only the daemon's role may lock it. */
     public static final String REFRESH_LOCK = SCHEMA + ".refresh_lock";
+
+    /** Rows trigger-mode writers lock FOR UPDATE, one per stripe of values (see {@code TriggerStatements}). */
+    public static final String KEY_LOCK = SCHEMA + ".key_lock";
     public static final String HEARTBEAT_QUERY = "INSERT INTO " + HEARTBEAT + " (id, beat_at) VALUES (1, now()) "
             + "ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at";
 
@@ -87,8 +90,15 @@ public final class StateSchema {
             s.execute("REVOKE ALL ON " + EVENT_KEY + " FROM PUBLIC");
             s.execute("CREATE TABLE IF NOT EXISTS " + REFRESH_LOCK + " ()");
             s.execute("REVOKE ALL ON " + REFRESH_LOCK + " FROM PUBLIC");
-            s.execute("COMMENT ON TABLE " + REFRESH_LOCK + " IS 'tviewd: every refresh transaction locks it (EXCLUSIVE), so refreshes "
-                    + "run one at a time; only the daemon''s role may lock it'");
+            s.execute("COMMENT ON TABLE " + REFRESH_LOCK + " IS 'tviewd: the daemon''s refreshes lock it EXCLUSIVE, trigger-mode writers "
+                    + "ROW EXCLUSIVE (they then lock rows of key_lock); only the daemon''s role may lock it'");
+            s.execute("CREATE TABLE IF NOT EXISTS " + KEY_LOCK + " (stripe int PRIMARY KEY)");
+            s.execute("REVOKE ALL ON " + KEY_LOCK + " FROM PUBLIC");
+            s.execute("INSERT INTO " + KEY_LOCK + " SELECT g FROM pg_catalog.generate_series(0, "
+                    + (io.tviewd.connectors.postgres.triggers.TriggerStatements.KEY_LOCK_STRIPES - 1) + ") g WHERE NOT EXISTS (SELECT 1 FROM "
+                    + KEY_LOCK + " WHERE stripe = " + (io.tviewd.connectors.postgres.triggers.TriggerStatements.KEY_LOCK_STRIPES - 1) + ")");
+            s.execute("COMMENT ON TABLE " + KEY_LOCK + " IS 'tviewd: trigger-mode writers lock the rows their change reaches "
+                    + "(FOR UPDATE, hashed values), so writers of different documents do not wait for each other'");
             byte[] key = new byte[24];
             new java.security.SecureRandom().nextBytes(key);
             try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO " + EVENT_KEY + " VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {

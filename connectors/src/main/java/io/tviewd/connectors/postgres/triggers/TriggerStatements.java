@@ -23,10 +23,25 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
  * evaluated on statement-level transition tables, refresh the affected tview rows in the writer's
  * transaction. Pure SQL generation.
  *
- * <p>Concurrency: every trigger first takes the refresh lock ({@link RefreshStatements#LOCK}), so
- * trigger refreshes run one transaction at a time and each computes from a snapshot that includes the
- * previous one's commit (READ COMMITTED writers); otherwise two writers could each upsert a document
- * computed without the other's change. Writers in trigger mode pay for freshness with this serialization.
+ * <p>Concurrency. Two writers must never each upsert a document computed without the other's change. Where every
+ * mapping of the plan is a path of equalities ({@link #perKeyLocks}), triggers lock only what their change reaches,
+ * so writers on different keys do not wait for each other ({@link #KEY_LOCK_STRIPES} rows of {@code tviewd.key_lock},
+ * locked FOR UPDATE in stripe order; only the daemon's role can lock them):
+ * <ul>
+ *   <li>every tview key the statement refreshes (two writers of one document refresh it one after the other, the
+ *       second from a snapshot that includes the first's commit);</li>
+ *   <li>every value the key lookup lands on, per step of each path ({@code tb_post.fk_author = 7} when a user is
+ *       renamed), and every value a new or re-linked row enters a path with (a post inserted for user 7 locks the
+ *       same stripe): a writer that creates a link another writer's lookup cannot see yet waits for it, or is waited
+ *       for, instead of computing a document from the other side's old rows (the phantom the global lock prevented);</li>
+ *   <li>the lookup is repeated after each wait, until it needs nothing it does not hold, then the keys are refreshed
+ *       from a fresh snapshot.</li>
+ * </ul>
+ * Trigger writers take {@code tviewd.refresh_lock} in ROW EXCLUSIVE mode, which they share with each other but not with
+ * the daemon's own refreshes (EXCLUSIVE) or a ClickHouse copy (SHARE). Plans with declared mapping SQL or
+ * {@code full_refresh} tables, and truncation, keep the one global lock: what such SQL reads cannot be locked by value.
+ * Per-key locking can make two multi-statement transactions that change related rows in opposite orders deadlock;
+ * PostgreSQL then aborts one of them (SQLState 40P01), which the application retries.
  *
  * <p>Objects, all predictably named:
  * <ul>
@@ -47,6 +62,12 @@ public final class TriggerStatements {
 
 
     private static final String LOCK = "  " + RefreshStatements.LOCK + ";\n";
+
+    /** Rows of {@code tviewd.key_lock}: values are hashed onto them, so unrelated values share a row now and then. */
+    public static final int KEY_LOCK_STRIPES = 65536;
+
+    private static final String SHARED_LOCK = "  LOCK TABLE " + io.tviewd.connectors.postgres.state.StateSchema.REFRESH_LOCK
+            + " IN ROW EXCLUSIVE MODE;\n";
 
     /** Event context of trigger refreshes: the writing table and the writer's own transaction. */
     private static final String CONTEXT = "json_build_object('m', 'trigger', 's', json_build_array(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME), "
@@ -119,14 +140,15 @@ public final class TriggerStatements {
         Tview t = plan.tview();
         List<String> out = new ArrayList<>();
         String fn = "tviewd." + quote(refreshFunction(t));
-        boolean events = emit != RefreshStatements.Emit.NONE;
-        String byKeys = RefreshStatements.refreshByKeys(t, emit, "$1", "$2");
-        String all = RefreshStatements.refreshAll(t, emit, "$1");
+        // static SQL, so PL/pgSQL prepares each statement once per session instead of planning the view on every call
+        String byKeys = RefreshStatements.refreshByKeys(t, emit, "$1", "$2") + " INTO n_found, n_written, n_deleted, n_messages";
+        String all = RefreshStatements.refreshAll(t, emit, "$2") + " INTO n_found, n_written, n_deleted, n_messages";
         // the signature before events existed; its callers are all replaced below in the same transaction
         out.add("DROP FUNCTION IF EXISTS " + fn + "(text[])");
         out.add("CREATE OR REPLACE FUNCTION " + fn + "(keys text[], ctx text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER" + PINNED
-                + " AS " + dollarQuoted("\nBEGIN\n  IF keys IS NULL THEN\n    EXECUTE " + literal(all) + (events ? " USING ctx" : "") + ";\n"
-                + "  ELSE\n    EXECUTE " + literal(byKeys) + " USING keys" + (events ? ", ctx" : "") + ";\n  END IF;\nEND\n"));
+                + " AS " + dollarQuoted("\n#variable_conflict use_column\nDECLARE n_found bigint; n_written bigint; n_deleted bigint; n_messages bigint;\nBEGIN\n"
+                + "  IF keys IS NULL THEN\n    " + all + ";\n  ELSE\n    " + byKeys + ";\n  END IF;\nEND\n"));
+        boolean perKey = perKeyLocks(plan);
         for (Map.Entry<TableName, List<KeyMapping>> e : plan.mappings().entrySet()) {
             TableName table = e.getKey();
             boolean full = e.getValue().stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh);
@@ -137,14 +159,25 @@ public final class TriggerStatements {
                     case "del" -> "SELECT * FROM old_rows";
                     default -> "SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows";
                 };
-                String body = full
-                        ? "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n"
-                        : "  WITH changed AS (" + changed + ")\n  SELECT array_agg(DISTINCT x) INTO k FROM (\n    "
-                                + e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "))
-                                + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
+                String lookups = e.getValue().stream().map(m -> keysFromChanged(t, m)).collect(Collectors.joining("\n    UNION ALL "));
+                String body;
+                if (full) {
+                    body = LOCK + "  PERFORM " + fn + "(NULL, " + CONTEXT + ");\n";
+                } else if (perKey) {
+                    body = SHARED_LOCK + "  LOOP\n    WITH changed AS (" + changed + "),\n    keys AS (SELECT DISTINCT x FROM (\n    "
+                            + lookups + "\n    ) s(x) WHERE x IS NOT NULL)\n    SELECT (SELECT array_agg(x) FROM keys), (SELECT array_agg(DISTINCT l) FROM (\n      "
+                            + String.join("\n      UNION ALL ", lockStripes(plan, table, e.getValue(), ev))
+                            + "\n    ) s(l) WHERE NOT l = ANY(held)) INTO k, want;\n    EXIT WHEN want IS NULL;\n"
+                            + "    PERFORM 1 FROM " + KEY_LOCK + " WHERE stripe = ANY(want) ORDER BY stripe FOR UPDATE;\n"
+                            + "    held := held || want;\n  END LOOP;\n"
+                            + "  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
+                } else {
+                    body = LOCK + "  WITH changed AS (" + changed + ")\n  SELECT array_agg(DISTINCT x) INTO k FROM (\n    " + lookups
+                            + "\n  ) s(x);\n  IF k IS NOT NULL THEN\n    PERFORM " + fn + "(k, " + CONTEXT + ");\n  END IF;\n";
+                }
                 out.add("CREATE OR REPLACE FUNCTION " + tfn + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
-                        + " SET search_path = " + searchPath(plan) + " AS " + dollarQuoted("\nDECLARE k text[];\nBEGIN\n" + LOCK + body
-                        + "  RETURN NULL;\nEND\n"));
+                        + " SET search_path = " + searchPath(plan) + " AS " + dollarQuoted("\nDECLARE k text[];" + (perKey ? " held int[] := '{}'; want int[];" : "")
+                        + "\nBEGIN\n" + body + "  RETURN NULL;\nEND\n"));
                 String referencing = switch (ev) {
                     case "ins" -> "REFERENCING NEW TABLE AS new_rows";
                     case "del" -> "REFERENCING OLD TABLE AS old_rows";
@@ -164,6 +197,123 @@ public final class TriggerStatements {
             out.add("CREATE TRIGGER " + trg + " AFTER TRUNCATE ON " + table.quoted() + " FOR EACH STATEMENT EXECUTE PROCEDURE " + truncFn + "()");
         }
         return out;
+    }
+
+    private static final String KEY_LOCK = io.tviewd.connectors.postgres.state.StateSchema.KEY_LOCK;
+
+    /**
+     * True when the tview's triggers can lock by value instead of taking the global lock: every mapping is the root's
+     * own key or a path of equalities whose two sides render values the same way as text (the same type, or both
+     * integers, or both strings), so a lookup value and the value a new row enters with hash onto the same stripe.
+     */
+    public static boolean perKeyLocks(RefreshPlan plan) {
+        for (List<KeyMapping> ms : plan.mappings().values()) {
+            for (KeyMapping m : ms) {
+                if (m instanceof KeyMapping.Path p) {
+                    String from = p.columnType();
+                    for (KeyMapping.Hop h : p.hops()) {
+                        if (!sameText(from, h.entryType())) {
+                            return false;
+                        }
+                        from = h.exitType();
+                    }
+                } else if (!(m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** True when values of both types have one text form for equal values. */
+    static boolean sameText(String a, String b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        String x = a.replaceAll("\\(.*\\)", "");
+        String y = b.replaceAll("\\(.*\\)", "");
+        List<String> ints = List.of("smallint", "integer", "bigint");
+        List<String> strings = List.of("text", "character varying");
+        return x.equals(y) && !x.equals("numeric") && !x.startsWith("timestamp") && !x.startsWith("time ")
+                || ints.contains(x) && ints.contains(y) || strings.contains(x) && strings.contains(y);
+    }
+
+    /** The stripe of {@code tviewd.key_lock} a value falls on, per what it is a value of ({@code scope}). */
+    private static String stripe(String scope, String textValue) {
+        return "(pg_catalog.hashtext(" + literal(scope + "|") + " || " + textValue + ") & " + (KEY_LOCK_STRIPES - 1) + ")";
+    }
+
+    private static String hopScope(Tview t, KeyMapping.Hop h) {
+        return tag(t.table()) + "|" + h.table() + "|" + h.entryColumn();
+    }
+
+    /**
+     * Queries (each one column of stripes) of what a trigger on {@code table} locks: the refreshed keys (CTE
+     * {@code keys}), every value its lookups land on per path step, and, for inserted or updated rows whose path
+     * columns changed, the values they enter each path step of this table with (a deleted row removes a link every
+     * lookup still sees, so it needs none). {@code event}: {@code ins}, {@code upd} or {@code del}.
+     */
+    static List<String> lockStripes(RefreshPlan plan, TableName table, List<KeyMapping> mappings, String event) {
+        Tview t = plan.tview();
+        List<String> out = new ArrayList<>();
+        out.add("SELECT " + stripe(tag(t.table()) + "|key", "x") + " FROM keys");
+        for (KeyMapping m : mappings) {
+            if (!(m instanceof KeyMapping.Path p)) {
+                continue;
+            }
+            StringBuilder from = new StringBuilder();
+            String value = "c." + quote(p.rowColumn());
+            String where = "";
+            for (int i = 0; i < p.hops().size(); i++) {
+                KeyMapping.Hop h = p.hops().get(i);
+                out.add("SELECT " + stripe(hopScope(t, h), value + "::text") + " FROM " + (i == 0 ? "changed c" : from + where)
+                        + (i == 0 ? " WHERE " + value + " IS NOT NULL" : ""));
+                String alias = "h" + (i + 1);
+                if (i == 0) {
+                    from.append(h.table().quoted()).append(' ').append(alias);
+                    where = " WHERE " + alias + "." + quote(h.entryColumn()) + " IN (SELECT c." + quote(p.rowColumn()) + " FROM changed c)";
+                } else {
+                    from.append(" JOIN ").append(h.table().quoted()).append(' ').append(alias).append(" ON ").append(value)
+                            .append(" = ").append(alias).append('.').append(quote(h.entryColumn()));
+                }
+                value = alias + "." + (h.exitColumn() == null ? "" : quote(h.exitColumn()));
+            }
+        }
+        if (!event.equals("del")) {
+            java.util.Map<String, java.util.Set<String>> entries = new java.util.TreeMap<>();
+            java.util.Set<String> pathColumns = new java.util.TreeSet<>();
+            for (List<KeyMapping> ms : plan.mappings().values()) {
+                for (KeyMapping m : ms) {
+                    if (m instanceof KeyMapping.Path p) {
+                        for (KeyMapping.Hop h : p.hops()) {
+                            if (h.table().equals(table)) {
+                                entries.computeIfAbsent(h.entryColumn(), c -> new java.util.TreeSet<>()).add(hopScope(t, h));
+                                pathColumns.add(h.entryColumn());
+                                if (h.exitColumn() != null) {
+                                    pathColumns.add(h.exitColumn());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if (!entries.isEmpty()) {
+                List<String> pk = t.baseTables().stream().filter(b -> b.name().equals(table)).findFirst()
+                        .map(io.tviewd.connectors.postgres.catalog.BaseTable::primaryKey).orElse(List.of());
+                String unchanged = pk.isEmpty() || event.equals("ins") ? "" : " WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE "
+                        + row("o", pk) + " = " + row("n", pk) + " AND " + row("o", pathColumns) + " IS NOT DISTINCT FROM " + row("n", pathColumns) + ")";
+                for (Map.Entry<String, java.util.Set<String>> e : entries.entrySet()) {
+                    for (String scope : e.getValue()) {
+                        out.add("SELECT " + stripe(scope, "n." + quote(e.getKey()) + "::text") + " FROM new_rows n" + unchanged);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String row(String alias, java.util.Collection<String> columns) {
+        return "ROW(" + columns.stream().map(c -> alias + "." + quote(c)).collect(Collectors.joining(", ")) + ")";
     }
 
     /**
