@@ -266,7 +266,7 @@ class CutoverIT {
                     .contains("Cutover of tv_post: cdc → trigger (dry run: nothing changed)")
                     .contains("1. install-triggers: DROP FUNCTION IF EXISTS tviewd.\"refresh_0680fa35_public_tv_post\"(text[]);")
                     .contains("CREATE OR REPLACE FUNCTION tviewd.\"refresh_0680fa35_public_tv_post\"(keys text[], ctx text)")
-                    .contains("pg_logical_emit_message(true, ''tviewd''")
+                    .contains("pg_logical_emit_message(true, 'tviewd'")
                     .contains("CREATE TRIGGER \"tviewd_002_0680fa35_ins_tv_post\" AFTER INSERT ON \"public\".\"tb_comment\"")
                     .contains("2. drain-cdc: L = pg_current_wal_lsn()")
                     .contains("3. switch-mode: UPDATE tviewd.tview_mode SET mode = 'trigger' WHERE tview = 'public.tv_post'")

@@ -17,8 +17,9 @@ import io.tviewd.connectors.postgres.plan.KeyMapping;
 public final class RefreshStatements {
 
     /**
-     * Taken by every refresh transaction, daemon's and generated triggers' alike, so they run one at a time. A table lock
-     * in EXCLUSIVE mode needs UPDATE, DELETE or TRUNCATE rights on {@code tviewd.refresh_lock}, which only the daemon's
+     * Taken by every refresh transaction of the daemon (and by triggers of plans that cannot lock by value), so they run
+     * one at a time and after every open trigger-mode writer, which holds the table in ROW EXCLUSIVE mode (see
+     * {@code TriggerStatements}). A table lock needs rights on {@code tviewd.refresh_lock}, which only the daemon's
      * role has: unlike an advisory lock, no other role can take it and stall every refresh.
      */
     public static final String LOCK = "LOCK TABLE " + io.tviewd.connectors.postgres.state.StateSchema.REFRESH_LOCK + " IN EXCLUSIVE MODE";
