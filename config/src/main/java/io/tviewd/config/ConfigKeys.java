@@ -89,6 +89,24 @@ public final class ConfigKeys {
                 "How long one send may take before the sink counts it failed, reports degraded and retries.");
         define("kafka.retry-backoff", KeyType.DURATION, Duration.ofSeconds(1), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
                 "First pause before delivering a batch Kafka did not acknowledge again; doubles (with jitter) up to 30 s while Kafka stays down.");
+        define("kafka.security-protocol", KeyType.STRING, "PLAINTEXT",
+                v -> java.util.Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(v) ? null
+                        : "must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (upper case, as Kafka spells them)",
+                "How the producer talks to the brokers: `PLAINTEXT`, `SSL` (TLS), `SASL_PLAINTEXT` or `SASL_SSL`.");
+        define("kafka.ssl-ca-file", KeyType.STRING, "", v -> {
+            String f = (String) v;
+            if (f.isEmpty()) {
+                return null;
+            }
+            java.nio.file.Path path = java.nio.file.Path.of(f);
+            return !java.nio.file.Files.isRegularFile(path) ? "must be a PEM file of CA certificates that exists (no file at that path)"
+                    : !java.nio.file.Files.isReadable(path) ? "must be a PEM file of CA certificates the daemon can read (permission denied)" : null;
+        }, "PEM file of the CA certificates that sign the brokers' certificates (`SSL`, `SASL_SSL`); empty: the JVM's trust store.");
+        define("kafka.sasl-mechanism", KeyType.STRING, "PLAIN",
+                v -> java.util.Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512").contains(v) ? null : "must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+                "SASL mechanism with `SASL_PLAINTEXT` / `SASL_SSL`: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.");
+        define("kafka.sasl-username", KeyType.STRING, "", v -> null, "SASL user name (required with `SASL_PLAINTEXT` / `SASL_SSL`).");
+        define("kafka.sasl-password", KeyType.SECRET, Secret.of(""), v -> null, "SASL password. Masked in logs and errors.");
         define("clickhouse.url", KeyType.STRING, "", ConfigKeys::clickhouseUrl,
                 "ClickHouse HTTP interface (`http://host:8123`, `https://…` for TLS); empty disables the ClickHouse sink. Credentials go in `clickhouse.user`/`clickhouse.password`, not in the URL.");
         define("clickhouse.user", KeyType.STRING, "default", nonEmpty(),

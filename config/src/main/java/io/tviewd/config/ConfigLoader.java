@@ -160,6 +160,19 @@ public final class ConfigLoader {
                         + "(the event publication is named <publication>_events)");
             }
         }
+        if (values.get("kafka.security-protocol") instanceof String protocol) {
+            boolean sasl = protocol.startsWith("SASL_");
+            if (sasl && values.get("kafka.sasl-username") instanceof String user && user.isBlank()) {
+                problems.add("Invalid value '' for 'kafka.sasl-username': required when kafka.security-protocol is " + protocol);
+            }
+            if (sasl && values.get("kafka.sasl-password") instanceof Secret password && password.reveal().isEmpty()) {
+                problems.add("Invalid value '' for 'kafka.sasl-password': required when kafka.security-protocol is " + protocol);
+            }
+            if (!protocol.endsWith("SSL") && values.get("kafka.ssl-ca-file") instanceof String ca && !ca.isEmpty()) {
+                problems.add("Invalid value '" + ca + "' for 'kafka.ssl-ca-file': only used with kafka.security-protocol SSL or SASL_SSL, "
+                        + "but it is " + protocol + " (the brokers would be reached without TLS)");
+            }
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -189,7 +202,9 @@ public final class ConfigLoader {
                         (String) values.get("events.event-bus-address")),
                 new KafkaConfig((String) values.get("kafka.bootstrap-servers"), (String) values.get("kafka.topic-template"),
                         (String) values.get("kafka.cascade-topic"), (Duration) values.get("kafka.delivery-timeout"),
-                        (Duration) values.get("kafka.retry-backoff")),
+                        (Duration) values.get("kafka.retry-backoff"), (String) values.get("kafka.security-protocol"),
+                        (String) values.get("kafka.ssl-ca-file"), (String) values.get("kafka.sasl-mechanism"),
+                        (String) values.get("kafka.sasl-username"), (Secret) values.get("kafka.sasl-password")),
                 new ClickHouseConfig((String) values.get("clickhouse.url"), (String) values.get("clickhouse.user"),
                         (Secret) values.get("clickhouse.password"), (String) values.get("clickhouse.database"),
                         (Duration) values.get("clickhouse.timeout"), castList(values.get("clickhouse.tviews")),

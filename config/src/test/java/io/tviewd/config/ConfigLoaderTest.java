@@ -374,4 +374,34 @@ class ConfigLoaderTest {
                 .hasMessageContaining("Invalid value 'my-db' for 'clickhouse.database' (from environment variable TVIEWD_CLICKHOUSE_DATABASE): "
                         + "must be a ClickHouse identifier");
     }
+
+    @Test
+    void kafkaTlsAndSasl_typedWhenSet_andTheirRulesNamed() throws Exception {
+        KafkaConfig plain = ConfigLoader.load(null, Map.of()).kafka();
+        assertThat(plain.securityProtocol()).isEqualTo("PLAINTEXT");
+        java.nio.file.Path ca = java.nio.file.Files.createTempFile("tviewd-ca", ".pem");
+        try {
+            KafkaConfig k = ConfigLoader.loadYaml("kafka:\n  bootstrap-servers: kafka:9093\n  security-protocol: SASL_SSL\n  ssl-ca-file: " + ca
+                    + "\n  sasl-mechanism: SCRAM-SHA-512\n  sasl-username: tviewd\n  sasl-password: s3cret\n", Map.of()).kafka();
+            assertThat(k.securityProtocol()).isEqualTo("SASL_SSL");
+            assertThat(k.sslCaFile()).isEqualTo(ca.toString());
+            assertThat(k.saslMechanism()).isEqualTo("SCRAM-SHA-512");
+            assertThat(k.toString()).doesNotContain("s3cret");
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", "TVIEWD_KAFKA_SSL_CA_FILE", ca.toString())))
+                    .hasMessageContaining("Invalid value '" + ca + "' for 'kafka.ssl-ca-file': only used with kafka.security-protocol SSL or SASL_SSL");
+        } finally {
+            java.nio.file.Files.delete(ca);
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SECURITY_PROTOCOL", "ssl")))
+                .hasMessageContaining("Invalid value 'ssl' for 'kafka.security-protocol' (from environment variable TVIEWD_KAFKA_SECURITY_PROTOCOL): "
+                        + "must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")))
+                .hasMessageContaining("Invalid value '' for 'kafka.sasl-username': required when kafka.security-protocol is SASL_PLAINTEXT")
+                .hasMessageContaining("Invalid value '' for 'kafka.sasl-password': required when kafka.security-protocol is SASL_PLAINTEXT");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SECURITY_PROTOCOL", "SSL", "TVIEWD_KAFKA_SSL_CA_FILE", "/nonexistent/ca.pem")))
+                .hasMessageContaining("Invalid value '/nonexistent/ca.pem' for 'kafka.ssl-ca-file' (from environment variable "
+                        + "TVIEWD_KAFKA_SSL_CA_FILE): must be a PEM file of CA certificates that exists");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SASL_MECHANISM", "GSSAPI")))
+                .hasMessageContaining("Invalid value 'GSSAPI' for 'kafka.sasl-mechanism'");
+    }
 }

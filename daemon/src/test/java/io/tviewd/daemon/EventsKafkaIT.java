@@ -116,6 +116,46 @@ class EventsKafkaIT {
         }
     }
 
+    /**
+     * A sink-wide error retrying cannot fix (here TLS settings whose CA file is not a certificate, so no producer can be
+     * created) stops the Kafka sink loudly instead of retrying for ever: readiness names it STOPPED with the cause,
+     * refresh goes on, and the events wait in the WAL until the settings are fixed and the daemon restarted.
+     */
+    @Test
+    void settingsKafkaCannotWorkWith_stopTheSinkNamingTheCause_refreshGoesOn_eventsArriveAfterTheFix() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_tls", 5, 10, 10);
+        java.nio.file.Path ca = java.nio.file.Files.createTempFile("tviewd-not-a-ca", ".pem");
+        java.nio.file.Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+        String[] common = {"TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(), "TVIEWD_KAFKA_TOPIC_TEMPLATE", "tls.{schema}.{table}",
+                "TVIEWD_CDC_SLOT_NAME", "evtls", "TVIEWD_KAFKA_RETRY_BACKOFF", "100ms"};
+        String[] tls = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of(
+                "TVIEWD_KAFKA_SECURITY_PROTOCOL", "SSL", "TVIEWD_KAFKA_SSL_CA_FILE", ca.toString())).toArray(String[]::new);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, tls));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'while stopped' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String ready = Http.get(daemon.httpPort(), "/health/ready").body();
+                assertThat(ready).contains("\"id\":\"sink-kafka\",\"status\":\"STOPPED\"")
+                        .contains("the Kafka producer cannot be created from the kafka.* settings");
+            });
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "the Kafka sink stopped, refresh goes on");
+            long errors = java.util.regex.Pattern.compile("tviewd_events_delivery_errors_total\\{sink=\"kafka\"} ([0-9.]+)")
+                    .matcher(Http.get(daemon.httpPort(), "/metrics").body()).results().mapToLong(m -> (long) Double.parseDouble(m.group(1)))
+                    .findFirst().orElse(-1);
+            Thread.sleep(1_000);
+            assertThat(java.util.regex.Pattern.compile("tviewd_events_delivery_errors_total\\{sink=\"kafka\"} ([0-9.]+)")
+                    .matcher(Http.get(daemon.httpPort(), "/metrics").body()).results().mapToLong(m -> (long) Double.parseDouble(m.group(1)))
+                    .findFirst().orElse(-1)).as("a stopped sink does not retry").isEqualTo(errors);
+        } finally {
+            java.nio.file.Files.deleteIfExists(ca);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, common));
+             KafkaBroker.Collector kafka = broker.collect(topics("tls"))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> kafka.events().stream()
+                    .anyMatch(e -> e.data() != null && e.data().toString().contains("while stopped")));
+        }
+    }
+
     @Test
     void kafkaOutage_refreshContinuesReadinessDegradedAndEventsArriveAfterwards() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ev_outage", 20, 60, 120);

@@ -70,7 +70,24 @@ public final class KafkaEventSink implements EventSink {
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put("security.protocol", config.securityProtocol());
+        if (config.securityProtocol().endsWith("SSL") && !config.sslCaFile().isEmpty()) {
+            p.put("ssl.truststore.type", "PEM");
+            p.put("ssl.truststore.location", config.sslCaFile());
+        }
+        if (config.securityProtocol().startsWith("SASL_")) {
+            String module = config.saslMechanism().equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                    : "org.apache.kafka.common.security.scram.ScramLoginModule";
+            p.put("sasl.mechanism", config.saslMechanism());
+            p.put("sasl.jaas.config", module + " required username=" + jaasQuoted(config.saslUsername()) + " password="
+                    + jaasQuoted(config.saslPassword().reveal()) + ";");
+        }
         return p;
+    }
+
+    /** A JAAS option value: double-quoted, with backslashes and quotes escaped. */
+    static String jaasQuoted(String value) {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** The topic of a tview's events. */
@@ -114,7 +131,12 @@ public final class KafkaEventSink implements EventSink {
      */
     private List<Refused> send(List<RefreshEvent> events, List<Cascade> cascades) throws Exception {
         if (producer == null) {
-            producer = new KafkaProducer<>(producerProperties(config));
+            try {
+                producer = new KafkaProducer<>(producerProperties(config));
+            } catch (org.apache.kafka.common.KafkaException e) {
+                throw new PermanentFailure("the Kafka producer cannot be created from the kafka.* settings: " + rootMessage(e)
+                        + " (fix them and restart)", e);
+            }
         }
         List<Refused> refused = new ArrayList<>();
         try {
@@ -152,12 +174,36 @@ public final class KafkaEventSink implements EventSink {
             return refused;
         } catch (ExecutionException e) {
             discardIfFatal(e.getCause());
+            refusesUs(e.getCause());
             throw new IllegalStateException("Kafka did not acknowledge: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException | RuntimeException e) {
             discardIfFatal(e);
+            refusesUs(e);
             throw new IllegalStateException("Kafka did not acknowledge within " + config.deliveryTimeout().toSeconds() + " s: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Errors that concern the whole sink and that retrying cannot fix (credentials, ACLs, a broker too old): the sink
+     * stops loudly instead of retrying for ever while its slot retains the WAL.
+     */
+    private static void refusesUs(Throwable e) throws PermanentFailure {
+        if (e instanceof org.apache.kafka.common.errors.AuthenticationException
+                || e instanceof org.apache.kafka.common.errors.AuthorizationException
+                || e instanceof org.apache.kafka.common.errors.UnsupportedVersionException) {
+            throw new PermanentFailure("Kafka refuses the daemon: " + rootMessage(e) + " (check kafka.security-protocol, "
+                    + "the SASL credentials and the ACLs of the daemon's principal, then restart)", e);
+        }
+    }
+
+    /** The message of the innermost cause, prefixed by the outer one when they differ (Kafka wraps the reason). */
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e || root.getMessage() == null ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
     }
 
     /** Why Kafka would refuse a topic name (its own rule: 1–249 of {@code [a-zA-Z0-9._-]}, not "." or ".."), or null. */
