@@ -141,6 +141,10 @@ public final class ConfigKeys {
                 "Serve `/metrics` without the token even when `http.token` is set (for a scraper that cannot send one).");
         define("http.allowed-hosts", KeyType.STRING_LIST, List.of(), v -> null,
                 "Host names requests may carry in their `Host` header (others get 421). Empty: on a loopback `http.host` only `localhost`, `127.0.0.1` and `[::1]` (defeats DNS rebinding), elsewhere any.");
+        define("http.tls-cert-file", KeyType.STRING, "", ConfigKeys::readablePemFile,
+                "PEM certificate chain of the HTTP server; with `http.tls-key-file` the endpoints are served over HTTPS only.");
+        define("http.tls-key-file", KeyType.STRING, "", ConfigKeys::readablePemFile,
+                "PEM private key (PKCS#8 or PKCS#1, unencrypted) of `http.tls-cert-file`.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
                 v -> ((List<?>) v).isEmpty() ? "must name at least one schema"
                         : ((List<?>) v).stream().map(Object::toString).filter(n -> n.isBlank()
@@ -183,6 +187,17 @@ public final class ConfigKeys {
             }
         }
         return null;
+    }
+
+    /** Empty, or a regular file the daemon can read. */
+    private static String readablePemFile(Object v) {
+        String f = (String) v;
+        if (f.isEmpty()) {
+            return null;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(f);
+        return !java.nio.file.Files.isRegularFile(path) ? "must be a PEM file that exists (no file at that path)"
+                : !java.nio.file.Files.isReadable(path) ? "must be a PEM file the daemon can read (permission denied)" : null;
     }
 
     private static String clickhouseUrl(Object v) {

@@ -160,6 +160,12 @@ public final class ConfigLoader {
                         + "(the event publication is named <publication>_events)");
             }
         }
+        if (values.get("http.tls-cert-file") instanceof String cert && values.get("http.tls-key-file") instanceof String key
+                && cert.isEmpty() != key.isEmpty()) {
+            problems.add(cert.isEmpty()
+                    ? "Invalid value '' for 'http.tls-cert-file': required with http.tls-key-file (" + key + "); set both or neither"
+                    : "Invalid value '' for 'http.tls-key-file': required with http.tls-cert-file (" + cert + "); set both or neither");
+        }
         if (values.get("kafka.security-protocol") instanceof String protocol) {
             boolean sasl = protocol.startsWith("SASL_");
             if (sasl && values.get("kafka.sasl-username") instanceof String user && user.isBlank()) {
@@ -193,7 +199,8 @@ public final class ConfigLoader {
                         (Boolean) values.get("events.enabled") && ((Boolean) values.get("events.data") || (Boolean) values.get("events.cascade"))),
                 new HttpConfig((String) values.get("http.host"), (Integer) values.get("http.port"),
                         (Secret) values.get("http.token"), (Boolean) values.get("http.metrics-public"),
-                        castList(values.get("http.allowed-hosts"))),
+                        castList(values.get("http.allowed-hosts")), (String) values.get("http.tls-cert-file"),
+                        (String) values.get("http.tls-key-file")),
                 new DiscoveryConfig(castList(values.get("discovery.schemas")), (Boolean) values.get("discovery.convention"),
                         (Duration) values.get("discovery.schema-poll-interval"), castList(values.get("discovery.owners"))),
                 new EventsConfig((Boolean) values.get("events.enabled"), (Boolean) values.get("events.data"),

@@ -404,4 +404,21 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_KAFKA_SASL_MECHANISM", "GSSAPI")))
                 .hasMessageContaining("Invalid value 'GSSAPI' for 'kafka.sasl-mechanism'");
     }
+
+    @Test
+    void httpTls_needsBothFiles_thatExist() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of()).http().tls()).isFalse();
+        java.nio.file.Path cert = java.nio.file.Files.createTempFile("tviewd-cert", ".pem");
+        try {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_HTTP_TLS_CERT_FILE", cert.toString())))
+                    .hasMessageContaining("Invalid value '' for 'http.tls-key-file': required with http.tls-cert-file (" + cert + "); set both or neither");
+            assertThat(ConfigLoader.load(null, Map.of("TVIEWD_HTTP_TLS_CERT_FILE", cert.toString(), "TVIEWD_HTTP_TLS_KEY_FILE", cert.toString()))
+                    .http().tls()).isTrue();
+        } finally {
+            java.nio.file.Files.delete(cert);
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_HTTP_TLS_KEY_FILE", "/nonexistent/key.pem")))
+                .hasMessageContaining("Invalid value '/nonexistent/key.pem' for 'http.tls-key-file' (from environment variable TVIEWD_HTTP_TLS_KEY_FILE): "
+                        + "must be a PEM file that exists (no file at that path)");
+    }
 }

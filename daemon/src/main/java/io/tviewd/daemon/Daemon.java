@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.tviewd.config.HttpConfig;
 import io.tviewd.config.TviewdConfig;
 import io.tviewd.connectors.ChangeSource;
 import io.tviewd.connectors.TableName;
@@ -220,11 +221,18 @@ public final class Daemon implements DaemonView, AutoCloseable {
             });
         }
         HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
-        vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            HttpConfig h = config.http();
+            throw new IllegalStateException("The HTTP endpoints cannot listen on " + h.host() + ":" + h.port()
+                    + (h.tls() ? " with TLS (http.tls-cert-file " + h.tlsCertFile() + ", http.tls-key-file " + h.tlsKeyFile()
+                    + ": both PEM, the key unencrypted and matching the certificate)" : "") + ": " + e.getCause().getMessage(), e.getCause());
+        }
         httpPort = http.actualPort();
         state = State.RUNNING;
-        LOG.info("tviewd running: {} tviews, {} base tables, HTTP on http://{}:{}", plans.size(), tables.size(),
-                config.http().host(), httpPort);
+        LOG.info("tviewd running: {} tviews, {} base tables, HTTP on {}://{}:{}", plans.size(), tables.size(),
+                config.http().tls() ? "https" : "http", config.http().host(), httpPort);
     }
 
     /** The key column of a maintained tview, by schema-qualified name (as events name it); null when none. */

@@ -46,7 +46,12 @@ public final class HttpVerticle extends VerticleBase {
         new HealthRoutes(vertx, daemon, databaseCheck).mount(router);
         new TviewRoutes(vertx, daemon, replies).mount(router);
         new EventRoutes(config, daemon, replies).mount(router);
-        return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+        if (config.tls()) {
+            options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                    .setCertPath(config.tlsCertFile()).setKeyPath(config.tlsKeyFile()));
+        }
+        return vertx.createHttpServer(options)
                 .requestHandler(router)
                 .listen()
                 .onSuccess(s -> server = s);
