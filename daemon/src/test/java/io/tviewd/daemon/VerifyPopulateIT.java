@@ -154,6 +154,46 @@ class VerifyPopulateIT {
         }
     }
 
+    /**
+     * Admin work that cannot finish (verifies waiting on a lock another session holds on tv_post) fills the admin
+     * workers; both health endpoints still answer, each within a second, and the verifies finish once the lock goes.
+     */
+    @Test
+    void healthAnswersWithinASecond_whileAdminWorkIsStuck() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("health_busy", 10, 30, 30);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "health_busy", "TVIEWD_HTTP_TOKEN", "s3cret"));
+             Connection locker = session(db); Connection probe = session(db)) {
+            locker.setAutoCommit(false);
+            exec(locker, "LOCK TABLE tv_post IN ACCESS EXCLUSIVE MODE");
+            java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> verifies = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                verifies.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return post(daemon.httpPort(), "/api/v1/tviews/tv_post/verify", "s3cret");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Integer.parseInt(text(probe,
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")) >= 1);
+            for (int i = 0; i < 10; i++) {
+                for (String path : java.util.List.of("/health/ready", "/health/live")) {
+                    long start = System.nanoTime();
+                    HttpResponse<String> r = io.tviewd.daemon.support.Http.get(daemon.httpPort(), path);
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+                    assertThat(ms).as(path + " answered in %d ms while verifies were stuck", ms).isLessThan(1_000);
+                }
+            }
+            assertThat(verifies).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+            locker.rollback();
+            for (var v : verifies) {
+                assertThat(v.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
     static HttpResponse<String> post(int port, String path, String token) throws Exception {
         return post(port, path, token, null);
     }
