@@ -55,6 +55,26 @@ class LeastPrivilegeIT {
             Workloads.run(admin, Workloads.seed(), 2, 100);
             Tviews.awaitConverged(admin, Duration.ofSeconds(60), "daemon as a non-superuser role");
         }
+        // check verifies each of those rights, and names what a role lacks with the statement that grants it
+        try (Connection daemonRole = new io.tviewd.connectors.postgres.PostgresSessions(config.database()).open("check")) {
+            assertThat(io.tviewd.connectors.postgres.check.Preflight.run(daemonRole, config).render())
+                    .contains("OK    rights: user tviewd_daemon has what tviewd needs (schema tviewd, 3 tviews and their views")
+                    .doesNotContain("FAIL");
+        }
+        try (Connection c = session(admin)) {
+            exec(c, "REVOKE app_owner FROM tviewd_daemon");
+        }
+        try (Connection daemonRole = new io.tviewd.connectors.postgres.PostgresSessions(config.database()).open("check")) {
+            assertThat(io.tviewd.connectors.postgres.check.Preflight.run(daemonRole, config).render())
+                    .contains("FAIL  rights: user tviewd_daemon lacks INSERT on tview public.tv_post (GRANT INSERT ON \"public\".\"tv_post\" TO tviewd_daemon)")
+                    .contains("FAIL  rights: user tviewd_daemon lacks SELECT on view public.v_post")
+                    .contains("FAIL  rights: user tviewd_daemon lacks membership in role app_owner, which owns public.tb_comment (publishing a "
+                            + "table and trigger mode need its owner's rights: GRANT app_owner TO tviewd_daemon)");
+        } finally {
+            try (Connection c = session(admin)) {
+                exec(c, "GRANT app_owner TO tviewd_daemon");
+            }
+        }
         assertThat(new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("../README.md"))))
                 .as("README's least-privilege script").contains(script("app").strip());
     }

@@ -61,6 +61,7 @@ public final class Preflight {
         p.server();
         TviewPlans plans = TviewPlans.read(c, config);
         p.replication(plans);
+        p.rights(plans);
         p.tviews(plans);
         return new Report(List.copyOf(p.out));
     }
@@ -91,6 +92,71 @@ public final class Preflight {
             add(Level.WARN, "user " + scalar("SELECT current_user") + " is a superuser: views, functions and triggers tviewd runs "
                     + "would act with every right; run it as a role with only what it needs (README: \"Running as a role that is "
                     + "not a superuser\")");
+        }
+    }
+
+    /**
+     * The rights the README's least-privilege script grants, checked one by one for the daemon's role: the state
+     * schema (create it, or own it), each tview (read, insert, update, delete) and its view (read), and each base
+     * table it publishes (the owner's role, which {@code CREATE PUBLICATION … FOR TABLE} and trigger mode need).
+     * A superuser has them all (and was warned above).
+     */
+    private void rights(TviewPlans plans) throws SQLException {
+        if ("true".equals(scalar("SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"))) {
+            return;
+        }
+        String user = scalar("SELECT current_user");
+        List<String> missing = new ArrayList<>();
+        String schemaOwner = scalar("SELECT coalesce((SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = '"
+                + StateSchema.SCHEMA + "'), '')");
+        if (schemaOwner.isEmpty()) {
+            if (!"true".equals(scalar("SELECT has_database_privilege(current_database(), 'CREATE')::text"))) {
+                missing.add("CREATE on database " + scalar("SELECT current_database()") + ", to create schema " + StateSchema.SCHEMA
+                        + " (GRANT CREATE ON DATABASE " + scalar("SELECT quote_ident(current_database())") + " TO " + user + ")");
+            }
+        } else if (!"true".equals(scalar("SELECT pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = '"
+                + StateSchema.SCHEMA + "'), 'USAGE')::text"))) {
+            missing.add("ownership of schema " + StateSchema.SCHEMA + ", which " + schemaOwner + " owns (ALTER SCHEMA " + StateSchema.SCHEMA
+                    + " OWNER TO " + user + ")");
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?::regclass, ?)")) {
+            for (RefreshPlan plan : plans.plans()) {
+                Tview t = plan.tview();
+                for (String right : List.of("SELECT", "INSERT", "UPDATE", "DELETE")) {
+                    if (!privilege(ps, t.table(), right)) {
+                        missing.add(right + " on tview " + t.table() + " (GRANT " + right + " ON " + t.table().quoted() + " TO " + user + ")");
+                    }
+                }
+                if (!privilege(ps, t.sourceView(), "SELECT")) {
+                    missing.add("SELECT on view " + t.sourceView() + " (GRANT SELECT ON " + t.sourceView().quoted() + " TO " + user + ")");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_get_userbyid(c.relowner), pg_has_role(current_user, c.relowner, 'USAGE') "
+                + "FROM pg_class c WHERE c.oid = ?::regclass")) {
+            for (TableName table : plans.mappedTables()) {
+                ps.setString(1, table.quoted());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && !rs.getBoolean(2)) {
+                        missing.add("membership in role " + rs.getString(1) + ", which owns " + table + " (publishing a table and trigger "
+                                + "mode need its owner's rights: GRANT " + rs.getString(1) + " TO " + user + ")");
+                    }
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            add(Level.OK, "rights: user " + user + " has what tviewd needs (schema " + StateSchema.SCHEMA + ", " + plans.plans().size()
+                    + " tviews and their views, the owners of " + plans.mappedTables().size() + " published tables)");
+        } else {
+            missing.forEach(m -> add(Level.FAIL, "rights: user " + user + " lacks " + m));
+        }
+    }
+
+    private static boolean privilege(PreparedStatement ps, TableName table, String right) throws SQLException {
+        ps.setString(1, table.quoted());
+        ps.setString(2, right);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
         }
     }
 
