@@ -32,6 +32,7 @@ public final class ConfigDocs {
             case INT -> "integer";
             case BOOLEAN -> "boolean";
             case DURATION -> "duration";
+            case BYTES -> "size";
             case STRING_LIST -> "list of strings";
             case RECORD_LIST -> "list";
         };
@@ -41,6 +42,9 @@ public final class ConfigDocs {
         Object d = k.defaultValue();
         if (d instanceof Duration duration) {
             return "`" + ConfigKeys.format(duration) + "`";
+        }
+        if (k.type() == KeyType.BYTES && d instanceof Long bytes) {
+            return "`" + (bytes % (1L << 20) == 0 ? (bytes >> 20) + "MB" : bytes % 1024 == 0 ? (bytes >> 10) + "kB" : bytes.toString()) + "`";
         }
         if (d instanceof List<?> list) {
             return list.isEmpty() ? "none" : "`" + list.stream().map(Object::toString).collect(Collectors.joining(", ")) + "`";

@@ -69,7 +69,13 @@ public final class ConfigKeys {
         define("events.cascade", KeyType.BOOLEAN, Boolean.FALSE, v -> null,
                 "Also publish one FraiseQL cascade per refresh transaction (`{updated:[…], deleted:[…]}`) on event-bus address `<events.event-bus-address>.cascade` and Kafka topic `kafka.cascade-topic`.");
         define("events.max-transaction-events", KeyType.INT, 10_000, intBetween(100, 10_000_000),
-                "Events of one transaction held in memory (each with its whole document: 10,000 take about 100 MB of heap) to keep one event per key per transaction; a larger transaction spills to a temporary file and is delivered uncoalesced (a key may then repeat with the same version).");
+                "Events of one transaction held in memory (each with its whole document: 10,000 take about 100 MB of heap) to keep one event per key per transaction; a larger transaction spills to a temporary file (`tviewd-events-<slot>-*.jsonl` in `java.io.tmpdir`, removed after delivery and, after a crash, at the stream's next start) and is delivered uncoalesced (a key may then repeat with the same version).");
+        define("events.max-transaction-bytes", KeyType.BYTES, 64L << 20, v -> (Long) v >= (1L << 20) && (Long) v <= (16L << 30) ? null
+                        : "must be between 1MB and 16GB",
+                "Bytes of event messages of one transaction held in memory (the documents they carry); past this, or past "
+                        + "`events.max-transaction-events`, the transaction spills to a temporary file, as above.");
+        define("events.sse-max-clients", KeyType.INT, 100, intBetween(1, 100_000),
+                "SSE connections served at once; one more is answered 503 naming this key.");
         define("events.sse-retention", KeyType.INT, 10_000, intBetween(0, 1_000_000),
                 "Events kept in memory for SSE clients that resume with `Last-Event-ID` (the retention window, in events).");
         define("events.sse-client-buffer", KeyType.INT, 1_000, intBetween(1, 1_000_000),

@@ -15,6 +15,8 @@ public enum KeyType {
     INT("an integer"),
     BOOLEAN("true or false"),
     DURATION("a duration like 10ms, 5s, 2m or PT0.01S"),
+    /** A size in bytes: a plain number, or with {@code kB}, {@code MB}, {@code GB} (powers of 1024). */
+    BYTES("a size like 65536, 512kB, 64MB or 1GB (powers of 1024)"),
     STRING_LIST("a list of strings (YAML list or comma-separated)"),
     /** A list of maps whose keys are validated by the loader itself (e.g. {@code tviews}). */
     RECORD_LIST("a list of mappings");
@@ -70,6 +72,9 @@ public enum KeyType {
                 throw new IllegalArgumentException();
             case DURATION:
                 return parseDuration(raw.toString().trim());
+            case BYTES:
+                requireScalar(raw);
+                return parseBytes(raw.toString().trim());
             case STRING_LIST:
                 List<String> out = new ArrayList<>();
                 if (raw instanceof List<?> list) {
@@ -94,6 +99,27 @@ public enum KeyType {
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    private static final Pattern BYTE_SIZE = Pattern.compile("(\\d{1,12})\\s*(|b|kb|mb|gb)");
+
+    /** A size in bytes; {@code kB}, {@code MB}, {@code GB} are powers of 1024 (as PostgreSQL reads them). */
+    static long parseBytes(String text) {
+        Matcher m = BYTE_SIZE.matcher(text.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException();
+        }
+        long n = Long.parseLong(m.group(1));
+        int shift = switch (m.group(2)) {
+            case "kb" -> 10;
+            case "mb" -> 20;
+            case "gb" -> 30;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException();
+        }
+        return n << shift;
     }
 
     private static void requireScalar(Object raw) {

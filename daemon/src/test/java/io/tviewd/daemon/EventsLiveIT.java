@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,30 @@ class EventsLiveIT {
             assertThat(Http.get(daemon.httpPort(), "/api/v1/events?tview=tv_nope").body()).contains("No tview named tv_nope");
             try (SseClient bad = SseClient.connect(daemon.httpPort(), "", "not-a-version")) {
                 assertThat(bad.status()).isEqualTo(400);
+            }
+        }
+    }
+
+    @Test
+    void sseClientsBeyondTheLimit_areRefusedNamingIt_untilOneLeaves() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_clients", 5, 10, 10);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evclients", "TVIEWD_EVENTS_SSE_MAX_CLIENTS", "2"));
+             SseClient one = SseClient.connect(daemon.httpPort(), "", null);
+             SseClient two = SseClient.connect(daemon.httpPort(), "?tview=tv_post", null)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> daemon.events().live().clientCount() == 2);
+            HttpResponse<String> third = Http.get(daemon.httpPort(), "/api/v1/events");
+            assertThat(third.statusCode()).isEqualTo(503);
+            assertThat(third.body()).contains("Too many SSE clients: 2 streams are open, the limit is events.sse-max-clients (2)");
+            two.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> daemon.events().live().clientCount() == 1);
+            try (SseClient again = SseClient.connect(daemon.httpPort(), "", null)) {
+                assertThat(again.status()).isEqualTo(200);
+                try (java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+                    io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'seen by both' WHERE pk_post = 1");
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> again.events().stream().anyMatch(e -> e.data() != null
+                        && e.data().toString().contains("seen by both")) && one.events().stream().anyMatch(e -> e.data() != null
+                        && e.data().toString().contains("seen by both")));
             }
         }
     }

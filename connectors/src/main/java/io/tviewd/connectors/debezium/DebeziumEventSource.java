@@ -64,8 +64,11 @@ public final class DebeziumEventSource implements AutoCloseable {
     private SpillFile spill;
     private boolean inTransaction;
 
-    private record Pending(JsonNode message, long committedMillis) {
+    private record Pending(JsonNode message, long committedMillis, long bytes) {
     }
+
+    /** Bytes of the messages behind {@link #open} (engine thread only). */
+    private long openBytes;
 
     /**
      * @param slot the stream's own replication slot (must exist)
@@ -95,13 +98,35 @@ public final class DebeziumEventSource implements AutoCloseable {
      */
     public static DebeziumEventSource attached(CdcConfig cdc, EventsConfig events, Function<String, String> typenames, String eventKey,
                                                java.util.function.Consumer<String> onRejected) {
-        return new DebeziumEventSource(null, cdc, null, null, events, typenames, eventKey, onRejected);
+        DebeziumEventSource source = new DebeziumEventSource(null, cdc, null, null, events, typenames, eventKey, onRejected);
+        source.removeLeftoverSpills();
+        return source;
+    }
+
+    /** Name prefix of this stream's spill files: one daemon at a time reads a slot, so its leftovers are its own. */
+    private String spillPrefix() {
+        return "tviewd-events-" + (slot == null ? "cdc-" + cdc.slotName().replaceAll("[^A-Za-z0-9_]", "_") : slot.replaceAll("[^A-Za-z0-9_]", "_")) + "-";
+    }
+
+    /** Removes spill files a previous run of this stream left behind (killed before it could delete them). */
+    private void removeLeftoverSpills() {
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        try (var files = java.nio.file.Files.newDirectoryStream(dir, spillPrefix() + "*.jsonl")) {
+            for (java.nio.file.Path f : files) {
+                long size = java.nio.file.Files.size(f);
+                java.nio.file.Files.deleteIfExists(f);
+                LOG.info("Removed spill file {} ({} bytes) left by an earlier run of this event stream", f, size);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot look for spill files left in {}: {}", dir, e.getMessage());
+        }
     }
 
     public CompletableFuture<Void> start(EventHandler handler) {
         if (runner == null) {
             throw new IllegalStateException("an attached event source is fed by the CDC stream; it has no engine to start");
         }
+        removeLeftoverSpills();
         Properties props = DebeziumChangeSource.engineProperties(database, cdc, slot, publication, topicPrefix());
         return runner.start(props, records -> handleBatch(records, handler),
                 () -> LOG.info("Event stream reading slot {}", slot));
@@ -130,6 +155,7 @@ public final class DebeziumEventSource implements AutoCloseable {
                 if ("BEGIN".equals(value.getString("status"))) {
                     inTransaction = true;
                     open.clear();
+                    openBytes = 0;
                     discardSpill();
                 } else {
                     inTransaction = false;
@@ -160,8 +186,9 @@ public final class DebeziumEventSource implements AutoCloseable {
                 Long ts = value.getStruct("source").getInt64("ts_ms");
                 long committed = ts == null ? System.currentTimeMillis() : ts;
                 List<JsonNode> accepted;
+                byte[] content = message.getBytes("content");
                 try {
-                    accepted = EventMessages.accept(message.getBytes("content"), eventKey);
+                    accepted = EventMessages.accept(content, eventKey);
                 } catch (EventMessages.RejectedMessage e) {
                     // any role may call pg_logical_emit_message: never let one stop the stream or pose as an event
                     Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
@@ -170,22 +197,29 @@ public final class DebeziumEventSource implements AutoCloseable {
                     onRejected.accept(e.kind);
                     continue;
                 }
+                // the parsed documents take about twice their bytes in the heap: count each event's share of its message
+                long share = accepted.isEmpty() ? 0 : 2L * content.length / accepted.size();
                 for (JsonNode m : accepted) {
-                    Pending p = new Pending(m, committed);
+                    Pending p = new Pending(m, committed, share);
                     if (spill != null) {
                         spill.append(p);
                         continue;
                     }
                     String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
-                    open.remove(id);
+                    Pending replaced = open.remove(id);
+                    if (replaced != null) {
+                        openBytes -= replaced.bytes();
+                    }
                     open.put(id, p);
-                    if (open.size() >= events.maxTransactionEvents()) {
+                    openBytes += p.bytes();
+                    if (open.size() >= events.maxTransactionEvents() || openBytes >= events.maxTransactionBytes()) {
                         // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
-                        LOG.info("A refresh transaction has more than {} events (events.max-transaction-events): spilling it to disk",
-                                events.maxTransactionEvents());
-                        spill = new SpillFile();
+                        LOG.info("A refresh transaction holds more than {} events or {} bytes (events.max-transaction-events, "
+                                + "events.max-transaction-bytes): spilling it to disk", events.maxTransactionEvents(), events.maxTransactionBytes());
+                        spill = new SpillFile(spillPrefix());
                         open.values().forEach(spill::append);
                         open.clear();
+                        openBytes = 0;
                     }
                 }
                 continue;
@@ -241,9 +275,9 @@ public final class DebeziumEventSource implements AutoCloseable {
         private final java.io.BufferedWriter out;
         private java.io.BufferedReader in;
 
-        SpillFile() {
+        SpillFile(String prefix) {
             try {
-                path = java.nio.file.Files.createTempFile("tviewd-events-", ".jsonl");
+                path = java.nio.file.Files.createTempFile(prefix, ".jsonl");
                 out = java.nio.file.Files.newBufferedWriter(path);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("Cannot create a spill file for a large refresh transaction", e);
@@ -252,7 +286,7 @@ public final class DebeziumEventSource implements AutoCloseable {
 
         void append(Pending p) {
             try {
-                out.write(p.committedMillis() + " " + p.message().toString());
+                out.write(p.committedMillis() + " " + p.bytes() + " " + p.message().toString());
                 out.newLine();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("Cannot write the spill file " + path, e);
@@ -265,8 +299,10 @@ public final class DebeziumEventSource implements AutoCloseable {
                 in = java.nio.file.Files.newBufferedReader(path);
                 return () -> in.lines().map(line -> {
                     int sp = line.indexOf(' ');
+                    int sp2 = line.indexOf(' ', sp + 1);
                     try {
-                        return new Pending(JSON.readTree(line.substring(sp + 1)), Long.parseLong(line.substring(0, sp)));
+                        return new Pending(JSON.readTree(line.substring(sp2 + 1)), Long.parseLong(line.substring(0, sp)),
+                                Long.parseLong(line.substring(sp + 1, sp2)));
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -297,6 +333,7 @@ public final class DebeziumEventSource implements AutoCloseable {
             out.add(event(p, commitLsn, ++seq));
         }
         open.clear();
+        openBytes = 0;
         return out;
     }
 

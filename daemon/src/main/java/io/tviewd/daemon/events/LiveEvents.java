@@ -105,9 +105,13 @@ public final class LiveEvents implements EventHandler {
      * Streams events of the given tviews (all when empty) to an SSE response, first those retained with a
      * version at or after {@code lastEventId} (the whole transaction of the last seen id again: consumers
      * dedupe by key and version), then live ones. When events after {@code lastEventId} may have been
-     * evicted, sends {@code event: reset} first so the client knows to resynchronize.
+     * evicted, sends {@code event: reset} first so the client knows to resynchronize. Returns false, serving nothing,
+     * when {@code events.sse-max-clients} streams are open already.
      */
-    public void subscribe(HttpServerRequest request, Set<String> tviews, Long lastEventId) {
+    public boolean subscribe(HttpServerRequest request, Set<String> tviews, Long lastEventId) {
+        if (clients.size() >= config.sseMaxClients()) {
+            return false;
+        }
         HttpServerResponse response = request.response();
         Client client = new Client(vertx.getOrCreateContext(), request, tviews);
         response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
@@ -132,6 +136,7 @@ public final class LiveEvents implements EventHandler {
         }
         response.closeHandler(v -> clients.remove(client));
         response.exceptionHandler(e -> clients.remove(client));
+        return true;
     }
 
     public int clientCount() {
@@ -144,7 +149,8 @@ public final class LiveEvents implements EventHandler {
         private final HttpServerRequest request;
         private final HttpServerResponse response;
         private final Set<String> tviews;
-        private final ArrayDeque<String> queue = new ArrayDeque<>();
+        /** Frames to write: a retained event (its frame is built when written, so clients share its JSON) or a text. */
+        private final ArrayDeque<Object> queue = new ArrayDeque<>();
         private boolean closed;
         /** Frames of the resume replay still queued, allowed beyond {@code events.sse-client-buffer}. */
         private int allowance;
@@ -165,14 +171,14 @@ public final class LiveEvents implements EventHandler {
             for (Retained r : events) {
                 if (tviews.isEmpty() || tviews.contains(r.event().tview())
                         || tviews.contains(r.event().tview().substring(r.event().tview().indexOf('.') + 1))) {
-                    if (!enqueue("id: " + r.event().version() + "\nevent: " + r.event().op() + "\ndata: " + r.json() + "\n\n")) {
+                    if (!enqueue(r)) {
                         return;
                     }
                 }
             }
         }
 
-        private boolean enqueue(String frame) {
+        private boolean enqueue(Object frame) {
             synchronized (queue) {
                 if (closed) {
                     return false;
@@ -202,7 +208,7 @@ public final class LiveEvents implements EventHandler {
         /** Writes queued frames while the connection accepts them; resumes from the drain handler. */
         private void drain() {
             while (!response.writeQueueFull()) {
-                String frame;
+                Object frame;
                 synchronized (queue) {
                     if (closed) {
                         return;
@@ -215,7 +221,8 @@ public final class LiveEvents implements EventHandler {
                 if (frame == null) {
                     return;
                 }
-                response.write(frame);
+                response.write(frame instanceof Retained r
+                        ? "id: " + r.event().version() + "\nevent: " + r.event().op() + "\ndata: " + r.json() + "\n\n" : (String) frame);
             }
             response.drainHandler(v -> drain());
         }

@@ -76,6 +76,10 @@ final class EventRoutes {
                 return;
             }
         }
-        streams.live().subscribe(ctx.request(), tviews, lastEventId);
+        if (!streams.live().subscribe(ctx.request(), tviews, lastEventId)) {
+            json(ctx, 503, new JsonObject().put("error", "Too many SSE clients: " + streams.live().clientCount()
+                    + " streams are open, the limit is events.sse-max-clients (" + daemon.config().events().sseMaxClients()
+                    + "); retry later or raise it"));
+        }
     }
 }
