@@ -39,6 +39,16 @@ public final class Main implements Runnable {
             return EXIT_FAILURE;
         });
         cli.setExitCodeExceptionMapper(ex -> ex instanceof CommandLine.ParameterException ? EXIT_CONFIG : EXIT_FAILURE);
+        CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((ex, arguments) -> {
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine() == cli && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().get(0).startsWith("-")) {
+                ex.getCommandLine().getErr().println("tviewd: unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
+                        + String.join(", ", cli.getSubcommands().keySet()) + " (tviewd --help)");
+                return EXIT_CONFIG;
+            }
+            return usage.handleParseException(ex, arguments);
+        });
         return cli.execute(args);
     }
 }
