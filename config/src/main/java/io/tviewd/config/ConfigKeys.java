@@ -29,8 +29,8 @@ public final class ConfigKeys {
                 "Publication created or altered by the daemon to hold exactly the base tables the tviews read (plus `tviewd.heartbeat`).");
         define("cdc.topic-prefix", KeyType.STRING, "tviewd", identifier(),
                 "Debezium logical server name; prefixes internal topic names.");
-        define("cdc.poll-interval", KeyType.DURATION, Duration.ofMillis(10), durationBetween(Duration.ofMillis(1), Duration.ofSeconds(5)),
-                "How long the CDC engine waits for new changes before polling again (latency vs. idle CPU).");
+        define("cdc.poll-interval", KeyType.DURATION, Duration.ofMillis(5), durationBetween(Duration.ofMillis(1), Duration.ofSeconds(5)),
+                "How long the CDC engine waits for new changes before polling again: latency vs. idle CPU (measured on 2 cores: 1ms idle freshness p50 6.5 ms at 51% of a core idle, 5ms 9.0 ms at 20%, 10ms 12.9 ms at 14%).");
         define("cdc.heartbeat-interval", KeyType.DURATION, Duration.ofSeconds(10), durationBetween(Duration.ofSeconds(1), Duration.ofHours(1)),
                 "Heartbeat period, so an idle database does not retain WAL behind the slot.");
         define("cdc.offset-flush-interval", KeyType.DURATION, Duration.ofMillis(200), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),

@@ -21,7 +21,7 @@ class ConfigLoaderTest {
         assertThat(c.database().user()).isEqualTo("postgres");
         assertThat(c.cdc().slotName()).isEqualTo("tviewd");
         assertThat(c.cdc().publicationName()).isEqualTo("tviewd");
-        assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(10));
+        assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(5));
         assertThat(c.cdc().heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.cdc().maxBatchSize()).isEqualTo(2048);
         assertThat(c.http().host()).isEqualTo("127.0.0.1");
