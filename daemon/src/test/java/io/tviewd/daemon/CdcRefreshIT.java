@@ -266,4 +266,34 @@ class CdcRefreshIT {
     private static long count(Connection c, String rel) throws SQLException {
         return Long.parseLong(text(c, "SELECT count(*)::text FROM " + rel));
     }
+
+    /** A schema and a tview whose names hold a dot and a quote: discovered, refreshed, named exactly in the API and in events. */
+    @Test
+    void namesWithDotsAndQuotes_areDiscoveredRefreshedAndNamedExactly() throws Exception {
+        DatabaseConfig db = io.tviewd.daemon.support.TestDatabase.get().createDatabase("dotted");
+        try (Connection c = session(db)) {
+            exec(c, "CREATE SCHEMA \"my.app\"");
+            exec(c, "CREATE TABLE \"my.app\".tb_item (pk_item bigint PRIMARY KEY, id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE, name text)");
+            exec(c, "CREATE VIEW \"my.app\".\"v_it\"\"em\" AS SELECT id, pk_item, jsonb_build_object('name', name) AS data FROM \"my.app\".tb_item");
+            exec(c, "CREATE TABLE \"my.app\".\"tv_it\"\"em\" (id uuid PRIMARY KEY, pk_item bigint NOT NULL, data jsonb NOT NULL)");
+            exec(c, "INSERT INTO \"my.app\".tb_item (pk_item, name) SELECT g, 'item ' || g FROM generate_series(1, 20) g");
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "dotted", "TVIEWD_DISCOVERY_SCHEMAS", "my.app",
+                // another engine name than the class's daemon, which runs beside this one
+                "TVIEWD_CDC_TOPIC_PREFIX", "dotted"));
+             Connection c = session(db)) {
+            assertThat(daemon.refused()).isEmpty();
+            assertThat(daemon.pipeline().status().values()).extracting(st -> st.plan().tview().table().toString())
+                    .containsExactly("\"my.app\".\"tv_it\"\"em\"");
+            exec(c, "UPDATE \"my.app\".tb_item SET name = 'renamed' WHERE pk_item = 7");
+            exec(c, "DELETE FROM \"my.app\".tb_item WHERE pk_item = 8");
+            String drift = "SELECT count(*)::text FROM ((SELECT id, pk_item, data FROM \"my.app\".\"v_it\"\"em\" EXCEPT SELECT id, pk_item, data "
+                    + "FROM \"my.app\".\"tv_it\"\"em\") UNION ALL (SELECT id, pk_item, data FROM \"my.app\".\"tv_it\"\"em\" EXCEPT "
+                    + "SELECT id, pk_item, data FROM \"my.app\".\"v_it\"\"em\")) d";
+            await().atMost(Duration.ofSeconds(30)).until(() -> text(c, drift).equals("0")
+                    && text(c, "SELECT data->>'name' FROM \"my.app\".\"tv_it\"\"em\" WHERE pk_item = 7").equals("renamed"));
+            HttpResponse<String> api = Http.get(daemon.httpPort(), "/api/v1/tviews");
+            assertThat(api.body()).contains("\"table\":\"\\\"my.app\\\".\\\"tv_it\\\"\\\"em\\\"\"");
+        }
+    }
 }

@@ -10,7 +10,7 @@ public final class Typenames {
 
     /** PascalCase of the table name (schema dropped) without its {@code tv_}/{@code ta_} prefix. */
     public static String of(String qualifiedName) {
-        String tableName = qualifiedName.substring(qualifiedName.lastIndexOf('.') + 1);
+        String tableName = io.tviewd.connectors.TableName.parse(qualifiedName, "public").name();
         String base = tableName.matches("(?i)t[va]_.+") ? tableName.substring(3) : tableName;
         StringBuilder out = new StringBuilder();
         for (String part : base.split("_+")) {

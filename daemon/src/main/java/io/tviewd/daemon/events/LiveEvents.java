@@ -170,7 +170,7 @@ public final class LiveEvents implements EventHandler {
         void offer(List<Retained> events) {
             for (Retained r : events) {
                 if (tviews.isEmpty() || tviews.contains(r.event().tview())
-                        || tviews.contains(r.event().tview().substring(r.event().tview().indexOf('.') + 1))) {
+                        || tviews.contains(io.tviewd.connectors.TableName.parse(r.event().tview(), "public").name())) {
                     if (!enqueue(r)) {
                         return;
                     }

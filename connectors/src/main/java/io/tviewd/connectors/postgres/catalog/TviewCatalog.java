@@ -57,7 +57,7 @@ public final class TviewCatalog {
         String defaultSchema = discovery.schemas().get(0);
         if (discovery.convention()) {
             java.util.Set<String> owners = adoptedOwners(discovery);
-            String sql = "SELECT n.nspname, c.relname, (SELECT vn.nspname || '.' || v.relname FROM pg_class v "
+            String sql = "SELECT n.nspname, c.relname, (SELECT quote_ident(vn.nspname) || '.' || quote_ident(v.relname) FROM pg_class v "
                     + "JOIN pg_namespace vn ON vn.oid = v.relnamespace WHERE vn.nspname = n.nspname AND v.relkind IN ('v','m') "
                     + "AND v.relname = CASE WHEN c.relname LIKE 'tv\\_%' THEN 'v_' ELSE 'va_' END || substr(c.relname, 4)), "
                     + "pg_get_userbyid(c.relowner), (SELECT pg_get_userbyid(v.relowner) FROM pg_class v "

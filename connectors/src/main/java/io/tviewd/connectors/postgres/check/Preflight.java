@@ -200,11 +200,11 @@ public final class Preflight {
                 exists = rs.next();
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
             ps.setString(1, pub);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    have.add(rs.getString(1));
+                    have.add(new io.tviewd.connectors.TableName(rs.getString(1), rs.getString(2)).toString());
                 }
             }
         }

@@ -92,11 +92,11 @@ public final class ReplicationSetup {
     private Set<String> publishedTables(String name) throws SQLException {
         Set<String> out = new TreeSet<>();
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+                "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getString(1));
+                    out.add(new io.tviewd.connectors.TableName(rs.getString(1), rs.getString(2)).toString());
                 }
             }
         }
