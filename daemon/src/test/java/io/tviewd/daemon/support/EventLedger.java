@@ -105,6 +105,18 @@ public final class EventLedger {
 
     /** As {@link #assertEventsMatch(DatabaseConfig, List, String)}; without {@code withData} every event must carry no data. */
     public static void assertEventsMatch(DatabaseConfig db, List<RefreshEvent> events, boolean withData, String context) throws Exception {
+        check(db, events, withData, false, context);
+    }
+
+    /**
+     * The end of a fault scenario (README, Fault injection): prints its figures — changes committed, events received,
+     * tview rows lost, events lost, events invented, duplicates beyond the documented dedupe — and asserts every loss is 0.
+     */
+    public static void assertNothingLost(DatabaseConfig db, List<RefreshEvent> events, String context) throws Exception {
+        check(db, events, true, true, context);
+    }
+
+    private static void check(DatabaseConfig db, List<RefreshEvent> events, boolean withData, boolean figures, String context) throws Exception {
         Map<String, Change> expected = expected(db);
         Map<String, Long> lastVersion = new HashMap<>();
         Map<String, RefreshEvent> byVersion = new HashMap<>();
@@ -148,6 +160,13 @@ public final class EventLedger {
         }
         Map<String, Integer> perTview = new TreeMap<>();
         expected.keySet().forEach(k -> perTview.merge(k.substring(0, k.indexOf('|')), 1, Integer::sum));
+        if (figures) {
+            int rowsLost = Tviews.drift(db).values().stream().mapToInt(List::size).sum();
+            System.out.printf("FAULT FIGURES [%s]: %d tview-row changes committed, %d events received, tview rows lost %d, "
+                    + "events lost %d, events invented %d, duplicates beyond the (tview, key, version) dedupe %d%n", context, expected.size(),
+                    events.size(), rowsLost, missing.size(), invented.size(), problems.size());
+            assertThat(rowsLost).as("tview rows differing from their views (%s)", context).isZero();
+        }
         assertThat(missing).as("committed tview-row changes without an event (%s); %d changes per tview %s", context,
                 expected.size(), perTview).isEmpty();
         assertThat(invented).as("events without a committed change (%s)", context).isEmpty();
