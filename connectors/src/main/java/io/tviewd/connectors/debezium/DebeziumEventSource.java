@@ -62,6 +62,10 @@ public final class DebeziumEventSource implements AutoCloseable {
     private final Map<String, Pending> open = new LinkedHashMap<>();
     /** Events of an open transaction too large to hold, one JSON line each (engine thread only), or null. */
     private SpillFile spill;
+    /** The open transaction could not be spilled (disk full or not writable): it stays in memory (engine thread only). */
+    private boolean spillFailed;
+    /** Where spill files go: {@code java.io.tmpdir}. */
+    private java.nio.file.Path spillDirectory = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     private boolean inTransaction;
 
     private record Pending(JsonNode message, long committedMillis, long bytes) {
@@ -110,7 +114,7 @@ public final class DebeziumEventSource implements AutoCloseable {
 
     /** Removes spill files a previous run of this stream left behind (killed before it could delete them). */
     private void removeLeftoverSpills() {
-        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        java.nio.file.Path dir = spillDirectory;
         try (var files = java.nio.file.Files.newDirectoryStream(dir, spillPrefix() + "*.jsonl")) {
             for (java.nio.file.Path f : files) {
                 long size = java.nio.file.Files.size(f);
@@ -156,6 +160,7 @@ public final class DebeziumEventSource implements AutoCloseable {
                     inTransaction = true;
                     open.clear();
                     openBytes = 0;
+                    spillFailed = false;
                     discardSpill();
                 } else {
                     inTransaction = false;
@@ -202,8 +207,12 @@ public final class DebeziumEventSource implements AutoCloseable {
                 for (JsonNode m : accepted) {
                     Pending p = new Pending(m, committed, share);
                     if (spill != null) {
-                        spill.append(p);
-                        continue;
+                        try {
+                            spill.append(p);
+                            continue;
+                        } catch (java.io.UncheckedIOException e) {
+                            unspill(e);
+                        }
                     }
                     String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
                     Pending replaced = open.remove(id);
@@ -212,14 +221,18 @@ public final class DebeziumEventSource implements AutoCloseable {
                     }
                     open.put(id, p);
                     openBytes += p.bytes();
-                    if (open.size() >= events.maxTransactionEvents() || openBytes >= events.maxTransactionBytes()) {
+                    if (!spillFailed && (open.size() >= events.maxTransactionEvents() || openBytes >= events.maxTransactionBytes())) {
                         // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
                         LOG.info("A refresh transaction holds more than {} events or {} bytes (events.max-transaction-events, "
                                 + "events.max-transaction-bytes): spilling it to disk", events.maxTransactionEvents(), events.maxTransactionBytes());
-                        spill = new SpillFile(spillPrefix());
-                        open.values().forEach(spill::append);
-                        open.clear();
-                        openBytes = 0;
+                        try {
+                            spill = new SpillFile(spillDirectory, spillPrefix());
+                            open.values().forEach(spill::append);
+                            open.clear();
+                            openBytes = 0;
+                        } catch (java.io.UncheckedIOException e) {
+                            unspill(e);
+                        }
                     }
                 }
                 continue;
@@ -262,6 +275,32 @@ public final class DebeziumEventSource implements AutoCloseable {
         }
     }
 
+    /**
+     * The spill file cannot be written (a full disk, a directory gone): the events it holds come back into memory and
+     * the rest of the transaction stays there, past the limits, rather than the stream failing on every restart.
+     */
+    private void unspill(java.io.UncheckedIOException cause) {
+        LOG.error("Cannot spill a large refresh transaction to {}: {}. Keeping it in memory instead (past events.max-transaction-events "
+                + "and events.max-transaction-bytes): free disk space there", spillDirectory, cause.getMessage());
+        spillFailed = true;
+        if (spill != null) {
+            try (SpillFile file = spill) {
+                spill = null;
+                for (Pending q : file.read()) {
+                    String id = q.message().get("t").asText() + '\u0000' + q.message().get("k").toString();
+                    Pending replaced = open.remove(id);
+                    openBytes += q.bytes() - (replaced == null ? 0 : replaced.bytes());
+                    open.put(id, q);
+                }
+            }
+        }
+    }
+
+    /** Spill files go to {@code dir} instead of {@code java.io.tmpdir} (tests: a directory that cannot be written). */
+    void spillTo(java.nio.file.Path dir) {
+        this.spillDirectory = dir;
+    }
+
     private void discardSpill() {
         if (spill != null) {
             spill.close();
@@ -275,9 +314,9 @@ public final class DebeziumEventSource implements AutoCloseable {
         private final java.io.BufferedWriter out;
         private java.io.BufferedReader in;
 
-        SpillFile(String prefix) {
+        SpillFile(java.nio.file.Path dir, String prefix) {
             try {
-                path = java.nio.file.Files.createTempFile(prefix, ".jsonl");
+                path = java.nio.file.Files.createTempFile(dir, prefix, ".jsonl");
                 out = java.nio.file.Files.newBufferedWriter(path);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("Cannot create a spill file for a large refresh transaction", e);

@@ -80,6 +80,22 @@ class DebeziumEventSourceTest {
     }
 
     @Test
+    void aSpillThatCannotBeWritten_keepsTheTransactionInMemory_andLosesNothing() throws Exception {
+        TviewdConfig small = ConfigLoader.load(null, Map.of("TVIEWD_CDC_SLOT_NAME", "spill_full", "TVIEWD_EVENTS_MAX_TRANSACTION_BYTES", "1MB"));
+        DebeziumEventSource source = DebeziumEventSource.attached(small.cdc(), small.events(), t -> "Post", "key", kind -> { });
+        // a directory that does not exist stands for a full disk: creating or writing the file fails
+        source.spillTo(Path.of(System.getProperty("java.io.tmpdir"), "tviewd-no-such-dir", "spill"));
+        List<RefreshEvent> delivered = new ArrayList<>();
+        source.handleBatch(transaction(small.cdc().topicPrefix(), 30, 100_000), delivered::addAll);
+        assertThat(delivered.stream().map(e -> e.keyText()).toList()).as("every key, coalesced in memory").hasSize(29).containsOnlyOnce("dup");
+        assertThat(delivered.stream().filter(e -> e.keyText().equals("dup")).findFirst().orElseThrow().data().get("n").asInt()).isEqualTo(29);
+        // the next large transaction tries the disk again, and still delivers everything
+        delivered.clear();
+        source.handleBatch(transaction(small.cdc().topicPrefix(), 12, 100_000), delivered::addAll);
+        assertThat(delivered).hasSize(11);
+    }
+
+    @Test
     void spillFilesAStreamLeftBehind_areRemovedWhenItStarts_othersStay() throws Exception {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         Path mine = Files.writeString(tmp.resolve("tviewd-events-cdc-leftover_test-123.jsonl"), "1 2 {}\n");
