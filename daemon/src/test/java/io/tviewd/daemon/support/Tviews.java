@@ -58,4 +58,13 @@ public final class Tviews {
             throw new AssertionError("tviews did not converge within " + atMost + " (" + context + "); differing keys: " + last[0], e);
         }
     }
+
+    /**
+     * The end of a fault scenario without events (README, Fault injection): waits for convergence, then prints the
+     * scenario's figures — statements written, tview rows lost (0, or the wait fails naming them).
+     */
+    public static void awaitNothingLost(DatabaseConfig db, Duration atMost, String scenario, long statements) {
+        awaitConverged(db, atMost, scenario);
+        System.out.printf("FAULT FIGURES [%s]: %d statements written, tview rows lost 0%n", scenario, statements);
+    }
 }
