@@ -117,6 +117,55 @@ class EventsKafkaIT {
     }
 
     /**
+     * The producer's SASL settings against a listener that requires them: with the right password events arrive; with a
+     * wrong one Kafka refuses the daemon, and the sink stops naming that instead of retrying for ever.
+     */
+    @Test
+    void saslCredentials_reachAListenerThatRequiresThem_andWrongOnesStopTheSink() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_sasl", 5, 10, 10);
+        String[] sasl = {"TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.saslBootstrapServers(), "TVIEWD_KAFKA_TOPIC_TEMPLATE", "sasl.{schema}.{table}",
+                "TVIEWD_CDC_SLOT_NAME", "evsasl", "TVIEWD_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT", "TVIEWD_KAFKA_SASL_MECHANISM", "PLAIN",
+                "TVIEWD_KAFKA_SASL_USERNAME", KafkaBroker.SASL_USER, "TVIEWD_KAFKA_RETRY_BACKOFF", "100ms", "TVIEWD_KAFKA_DELIVERY_TIMEOUT", "5s"};
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, with(sasl, "TVIEWD_KAFKA_SASL_PASSWORD", KafkaBroker.SASL_PASSWORD)));
+             KafkaBroker.Collector kafka = broker.collect(topics("sasl"));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'over sasl' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(60)).until(() -> kafka.events().stream()
+                    .anyMatch(e -> e.data() != null && e.data().toString().contains("over sasl")));
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, with(sasl, "TVIEWD_KAFKA_SASL_PASSWORD", "wrong")));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'refused' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                String ready = Http.get(daemon.httpPort(), "/health/ready").body();
+                assertThat(ready).contains("\"id\":\"sink-kafka\",\"status\":\"STOPPED\"").contains("Kafka refuses the daemon")
+                        .doesNotContain("wrong");
+            });
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "the Kafka sink refused, refresh goes on");
+        }
+    }
+
+    /** The producer's TLS settings against a listener that speaks only TLS, trusting its certificate from a PEM file. */
+    @Test
+    void tlsWithACaFile_deliversToAListenerThatSpeaksOnlyTls() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_tls_ok", 5, 10, 10);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_KAFKA_BOOTSTRAP_SERVERS", broker.sslBootstrapServers(),
+                "TVIEWD_KAFKA_TOPIC_TEMPLATE", "tlsok.{schema}.{table}", "TVIEWD_CDC_SLOT_NAME", "evtlsok",
+                "TVIEWD_KAFKA_SECURITY_PROTOCOL", "SSL", "TVIEWD_KAFKA_SSL_CA_FILE", broker.caFile().toString()));
+             KafkaBroker.Collector kafka = broker.collect(topics("tlsok"));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = 'over tls' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(60)).until(() -> kafka.events().stream()
+                    .anyMatch(e -> e.data() != null && e.data().toString().contains("over tls")));
+            assertThat(Http.get(daemon.httpPort(), "/metrics").body()).contains("tviewd_events_sink_up{sink=\"kafka\"} 1.0");
+        }
+    }
+
+    private static String[] with(String[] env, String... more) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(env), java.util.Arrays.stream(more)).toArray(String[]::new);
+    }
+
+    /**
      * A sink-wide error retrying cannot fix (here TLS settings whose CA file is not a certificate, so no producer can be
      * created) stops the Kafka sink loudly instead of retrying for ever: readiness names it STOPPED with the cause,
      * refresh goes on, and the events wait in the WAL until the settings are fixed and the daemon restarted.

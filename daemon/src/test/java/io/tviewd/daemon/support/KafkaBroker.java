@@ -41,15 +41,38 @@ public final class KafkaBroker implements AutoCloseable {
     private final Properties props = new Properties();
     private KafkaRaftServer server;
 
-    private KafkaBroker(Path dir, int port, int controllerPort) {
+    /** The user and password the SASL listener accepts (PLAIN). */
+    public static final String SASL_USER = "tviewd";
+    public static final String SASL_PASSWORD = "kafka-s3cret";
+
+    private final int saslPort;
+    private final int sslPort;
+    private final SelfSignedCertificate certificate;
+
+    private KafkaBroker(Path dir, int port, int saslPort, int sslPort, int controllerPort) throws Exception {
         this.dir = dir;
         this.port = port;
+        this.saslPort = saslPort;
+        this.sslPort = sslPort;
+        this.certificate = SelfSignedCertificate.create(dir.resolve("tls"));
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
+                + ",SSL://127.0.0.1:" + sslPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort
+                + ",SSL://127.0.0.1:" + sslPort);
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT");
+        // a third listener speaking TLS with a self-signed certificate ({@link #caFile})
+        props.put("listener.name.ssl.ssl.keystore.location", certificate.keyStore().toString());
+        props.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
+        props.put("listener.name.ssl.ssl.keystore.password", SelfSignedCertificate.PASSWORD);
+        props.put("listener.name.ssl.ssl.key.password", SelfSignedCertificate.PASSWORD);
+        // a second listener that authenticates clients (SASL PLAIN), for the producer's SASL settings
+        props.put("sasl.enabled.mechanisms", "PLAIN");
+        props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"admin\" password=\"admin-s3cret\" user_admin=\"admin-s3cret\" user_" + SASL_USER + "=\"" + SASL_PASSWORD + "\";");
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         props.put("log.dirs", dir.resolve("logs").toString());
         props.put("offsets.topic.replication.factor", "1");
@@ -61,8 +84,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** Formats a fresh log directory and starts the broker. */
-    public static KafkaBroker start() throws IOException {
-        KafkaBroker b = new KafkaBroker(Files.createTempDirectory("tviewd-kafka"), freePort(), freePort());
+    public static KafkaBroker start() throws Exception {
+        KafkaBroker b = new KafkaBroker(Files.createTempDirectory("tviewd-kafka"), freePort(), freePort(), freePort(), freePort());
         Path config = b.dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(config)) {
             b.props.store(out, "tviewd test broker");
@@ -100,6 +123,21 @@ public final class KafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The listener that speaks TLS only, with the certificate in {@link #caFile}. */
+    public String sslBootstrapServers() {
+        return "127.0.0.1:" + sslPort;
+    }
+
+    /** PEM of the TLS listener's (self-signed) certificate, for the client's trust. */
+    public Path caFile() {
+        return certificate.certPem();
+    }
+
+    /** The listener that requires SASL PLAIN ({@link #SASL_USER}, {@link #SASL_PASSWORD}). */
+    public String saslBootstrapServers() {
+        return "127.0.0.1:" + saslPort;
     }
 
     /** Starts a consumer that reads the topics from the beginning, in the background, until closed. */
