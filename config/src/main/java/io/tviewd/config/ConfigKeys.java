@@ -99,15 +99,8 @@ public final class ConfigKeys {
                 v -> java.util.Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(v) ? null
                         : "must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (upper case, as Kafka spells them)",
                 "How the producer talks to the brokers: `PLAINTEXT`, `SSL` (TLS), `SASL_PLAINTEXT` or `SASL_SSL`.");
-        define("kafka.ssl-ca-file", KeyType.STRING, "", v -> {
-            String f = (String) v;
-            if (f.isEmpty()) {
-                return null;
-            }
-            java.nio.file.Path path = java.nio.file.Path.of(f);
-            return !java.nio.file.Files.isRegularFile(path) ? "must be a PEM file of CA certificates that exists (no file at that path)"
-                    : !java.nio.file.Files.isReadable(path) ? "must be a PEM file of CA certificates the daemon can read (permission denied)" : null;
-        }, "PEM file of the CA certificates that sign the brokers' certificates (`SSL`, `SASL_SSL`); empty: the JVM's trust store.");
+        define("kafka.ssl-ca-file", KeyType.STRING, "", readableFile("a PEM file of CA certificates"),
+                "PEM file of the CA certificates that sign the brokers' certificates (`SSL`, `SASL_SSL`); empty: the JVM's trust store.");
         define("kafka.sasl-mechanism", KeyType.STRING, "PLAIN",
                 v -> java.util.Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512").contains(v) ? null : "must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
                 "SASL mechanism with `SASL_PLAINTEXT` / `SASL_SSL`: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.");
@@ -147,9 +140,9 @@ public final class ConfigKeys {
                 "Serve `/metrics` without the token even when `http.token` is set (for a scraper that cannot send one).");
         define("http.allowed-hosts", KeyType.STRING_LIST, List.of(), v -> null,
                 "Host names requests may carry in their `Host` header (others get 421). Empty: on a loopback `http.host` only `localhost`, `127.0.0.1` and `[::1]` (defeats DNS rebinding), elsewhere any.");
-        define("http.tls-cert-file", KeyType.STRING, "", ConfigKeys::readablePemFile,
+        define("http.tls-cert-file", KeyType.STRING, "", readableFile("a PEM file"),
                 "PEM certificate chain of the HTTP server; with `http.tls-key-file` the endpoints are served over HTTPS only.");
-        define("http.tls-key-file", KeyType.STRING, "", ConfigKeys::readablePemFile,
+        define("http.tls-key-file", KeyType.STRING, "", readableFile("a PEM file"),
                 "PEM private key (PKCS#8 or PKCS#1, unencrypted) of `http.tls-cert-file`.");
         define("discovery.schemas", KeyType.STRING_LIST, List.of("public"),
                 v -> ((List<?>) v).isEmpty() ? "must name at least one schema"
@@ -195,15 +188,17 @@ public final class ConfigKeys {
         return null;
     }
 
-    /** Empty, or a regular file the daemon can read. */
-    private static String readablePemFile(Object v) {
-        String f = (String) v;
-        if (f.isEmpty()) {
-            return null;
-        }
-        java.nio.file.Path path = java.nio.file.Path.of(f);
-        return !java.nio.file.Files.isRegularFile(path) ? "must be a PEM file that exists (no file at that path)"
-                : !java.nio.file.Files.isReadable(path) ? "must be a PEM file the daemon can read (permission denied)" : null;
+    /** Empty, or a regular file the daemon can read ({@code what}: how the rule names it, e.g. "a PEM file"). */
+    private static Function<Object, String> readableFile(String what) {
+        return v -> {
+            String f = (String) v;
+            if (f.isEmpty()) {
+                return null;
+            }
+            java.nio.file.Path path = java.nio.file.Path.of(f);
+            return !java.nio.file.Files.isRegularFile(path) ? "must be " + what + " that exists (no file at that path)"
+                    : !java.nio.file.Files.isReadable(path) ? "must be " + what + " the daemon can read (permission denied)" : null;
+        };
     }
 
     private static String clickhouseUrl(Object v) {

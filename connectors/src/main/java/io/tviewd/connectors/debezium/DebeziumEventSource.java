@@ -16,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tviewd.config.CdcConfig;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.EventsConfig;
@@ -40,7 +39,6 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 public final class DebeziumEventSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumEventSource.class);
-    private static final ObjectMapper JSON = EventMessages.JSON;
     /** Completed transactions' events held before they are handed over within one batch. */
     static final int READY_LIMIT = 1_000;
 
@@ -68,7 +66,8 @@ public final class DebeziumEventSource implements AutoCloseable {
     private java.nio.file.Path spillDirectory = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     private boolean inTransaction;
 
-    private record Pending(JsonNode message, long committedMillis, long bytes) {
+    /** An event of the open transaction: its message, the commit time and its share of the message's bytes. */
+    record Pending(JsonNode message, long committedMillis, long bytes) {
     }
 
     /** Bytes of the messages behind {@link #open} (engine thread only). */
@@ -305,63 +304,6 @@ public final class DebeziumEventSource implements AutoCloseable {
         if (spill != null) {
             spill.close();
             spill = null;
-        }
-    }
-
-    /** A temporary file of pending events, one JSON line each: {@code [committedMillis, message]}. */
-    private static final class SpillFile implements AutoCloseable {
-        private final java.nio.file.Path path;
-        private final java.io.BufferedWriter out;
-        private java.io.BufferedReader in;
-
-        SpillFile(java.nio.file.Path dir, String prefix) {
-            try {
-                path = java.nio.file.Files.createTempFile(dir, prefix, ".jsonl");
-                out = java.nio.file.Files.newBufferedWriter(path);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Cannot create a spill file for a large refresh transaction", e);
-            }
-        }
-
-        void append(Pending p) {
-            try {
-                out.write(p.committedMillis() + " " + p.bytes() + " " + p.message().toString());
-                out.newLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Cannot write the spill file " + path, e);
-            }
-        }
-
-        Iterable<Pending> read() {
-            try {
-                out.flush();
-                in = java.nio.file.Files.newBufferedReader(path);
-                return () -> in.lines().map(line -> {
-                    int sp = line.indexOf(' ');
-                    int sp2 = line.indexOf(' ', sp + 1);
-                    try {
-                        return new Pending(JSON.readTree(line.substring(sp2 + 1)), Long.parseLong(line.substring(0, sp)),
-                                Long.parseLong(line.substring(sp + 1, sp2)));
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }).iterator();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("Cannot read the spill file " + path, e);
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                out.close();
-                if (in != null) {
-                    in.close();
-                }
-                java.nio.file.Files.deleteIfExists(path);
-            } catch (IOException e) {
-                LOG.warn("Cannot delete the spill file {}: {}", path, e.getMessage());
-            }
         }
     }
 
