@@ -35,9 +35,9 @@ public final class ConfigKeys {
                 "Heartbeat period, so an idle database does not retain WAL behind the slot.");
         define("cdc.offset-flush-interval", KeyType.DURATION, Duration.ofMillis(200), durationBetween(Duration.ofMillis(10), Duration.ofMinutes(10)),
                 "How often processed offsets are stored (table tviewd.offsets) and confirmed to the slot.");
-        define("cdc.max-batch-size", KeyType.INT, 2048, intBetween(1, 65_536),
+        define("cdc.max-batch-size", KeyType.INT, 16_384, intBetween(1, 65_536),
                 "Maximum changes handed to one refresh batch.");
-        define("cdc.max-queue-size", KeyType.INT, 8192, intBetween(2, 1_048_576),
+        define("cdc.max-queue-size", KeyType.INT, 65_536, intBetween(2, 1_048_576),
                 "Maximum changes buffered between the WAL reader and the refresher (bounds heap; must exceed cdc.max-batch-size).");
         define("refresh.max-keys-per-statement", KeyType.INT, 10_000, intBetween(1, 1_000_000),
                 "Keys recomputed by one refresh statement; larger key sets are split into several statements in the same transaction.");

@@ -23,7 +23,7 @@ class ConfigLoaderTest {
         assertThat(c.cdc().publicationName()).isEqualTo("tviewd");
         assertThat(c.cdc().pollInterval()).isEqualTo(Duration.ofMillis(5));
         assertThat(c.cdc().heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.cdc().maxBatchSize()).isEqualTo(2048);
+        assertThat(c.cdc().maxBatchSize()).isEqualTo(16_384);
         assertThat(c.http().host()).isEqualTo("127.0.0.1");
         assertThat(c.http().port()).isEqualTo(8080);
         assertThat(c.discovery().schemas()).containsExactly("public");
