@@ -39,8 +39,14 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 public final class DebeziumEventSource implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumEventSource.class);
-    /** Completed transactions' events held before they are handed over within one batch. */
-    static final int READY_LIMIT = 1_000;
+    /**
+     * Completed transactions' events held before they are handed over within one batch: at most this many events or
+     * (by the same estimate as {@code events.max-transaction-bytes}) this many heap bytes of their documents. A sink
+     * paces its deliveries (ClickHouse keeps {@code clickhouse.flush-interval} between inserts), so hand-overs of a
+     * fixed 1,000 events capped a behind stream at 5,000 rows/s: the bound is on memory, not on the count.
+     */
+    static final int READY_EVENTS = 50_000;
+    static final long READY_BYTES = 16L * 1024 * 1024;
 
     private final DatabaseConfig database;
     private final CdcConfig cdc;
@@ -146,6 +152,7 @@ public final class DebeziumEventSource implements AutoCloseable {
      */
     int handleBatch(List<SourceRecord> records, EventHandler handler) throws InterruptedException {
         List<RefreshEvent> ready = new ArrayList<>();
+        long readyBytes = 0;
         int safe = -1;
         String txTopic = topicPrefix() + ".transaction";
         String messageTopic = topicPrefix() + ".message";
@@ -168,14 +175,17 @@ public final class DebeziumEventSource implements AutoCloseable {
                     if (spill != null) {
                         deliver(ready, handler);
                         ready.clear();
+                        readyBytes = 0;
                         deliverSpilled(commitLsn, handler);
                     } else {
+                        readyBytes += openBytes;
                         ready.addAll(drain(commitLsn));
-                        if (ready.size() >= READY_LIMIT) {
+                        if (ready.size() >= READY_EVENTS || readyBytes >= READY_BYTES) {
                             // a batch can end thousands of transactions: hand them over as they complete instead of
                             // holding every parsed document of the batch (the offset still moves only after the batch)
                             deliver(ready, handler);
                             ready.clear();
+                            readyBytes = 0;
                         }
                     }
                     safe = i;

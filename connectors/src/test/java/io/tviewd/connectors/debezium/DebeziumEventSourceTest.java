@@ -80,6 +80,32 @@ class DebeziumEventSourceTest {
     }
 
     @Test
+    void completedTransactions_areHandedOverByMemoryNotByAFixedCount() throws Exception {
+        TviewdConfig config = ConfigLoader.load(null, Map.of("TVIEWD_CDC_SLOT_NAME", "ready_test"));
+        String prefix = config.cdc().topicPrefix();
+        DebeziumEventSource source = DebeziumEventSource.attached(config.cdc(), config.events(), t -> "Post", "key", kind -> { });
+        List<Integer> handOvers = new ArrayList<>();
+        // 3,000 small transactions in one batch: one hand-over (a paced sink then inserts them at once, not in 3 waits)
+        List<SourceRecord> small = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            small.addAll(transaction(prefix, 1, 100));
+        }
+        source.handleBatch(small, events -> handOvers.add(events.size()));
+        assertThat(handOvers).containsExactly(3_000);
+
+        // 40 transactions of one 1 MB document: handed over as their documents reach DebeziumEventSource.READY_BYTES
+        handOvers.clear();
+        List<SourceRecord> large = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            large.addAll(transaction(prefix, 1, 1_000_000));
+        }
+        source.handleBatch(large, events -> handOvers.add(events.size()));
+        assertThat(handOvers.stream().mapToInt(Integer::intValue).sum()).as("every event delivered").isEqualTo(40);
+        assertThat(handOvers).as("several hand-overs, each within the memory bound").hasSizeGreaterThan(2)
+                .allMatch(n -> 2L * 1_000_000 * (n - 1) < DebeziumEventSource.READY_BYTES);
+    }
+
+    @Test
     void aSpillThatCannotBeWritten_keepsTheTransactionInMemory_andLosesNothing() throws Exception {
         TviewdConfig small = ConfigLoader.load(null, Map.of("TVIEWD_CDC_SLOT_NAME", "spill_full", "TVIEWD_EVENTS_MAX_TRANSACTION_BYTES", "1MB"));
         DebeziumEventSource source = DebeziumEventSource.attached(small.cdc(), small.events(), t -> "Post", "key", kind -> { });
