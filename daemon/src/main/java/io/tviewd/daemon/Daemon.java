@@ -195,6 +195,18 @@ public final class Daemon implements DaemonView, AutoCloseable {
                 events.attachLive(c, vertx, cdc);
             }
         }
+        // HTTP first: a port in use or a TLS key that does not load stops the start before any engine claims a slot
+        // (an engine closed while it starts streaming can take its whole 30 s stop timeout)
+        HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
+        try {
+            vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            HttpConfig h = config.http();
+            throw new IllegalStateException("The HTTP endpoints cannot listen on " + h.host() + ":" + h.port()
+                    + (h.tls() ? " with TLS (http.tls-cert-file " + h.tlsCertFile() + ", http.tls-key-file " + h.tlsKeyFile()
+                    + ": both PEM, the key unencrypted and matching the certificate)" : "") + ": " + e.getCause().getMessage(), e.getCause());
+        }
+        httpPort = http.actualPort();
         source.start(tables, pipeline).whenComplete((v, e) -> {
             if (e != null) {
                 stopped.completeExceptionally(e);
@@ -220,16 +232,6 @@ public final class Daemon implements DaemonView, AutoCloseable {
                 stopped.completeExceptionally(new IllegalStateException("event stream " + stream + " died: " + e.getMessage(), e));
             });
         }
-        HttpVerticle http = new HttpVerticle(config.http(), this, new DatabaseCheck(sessions));
-        try {
-            vertx.deployVerticle(http).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            HttpConfig h = config.http();
-            throw new IllegalStateException("The HTTP endpoints cannot listen on " + h.host() + ":" + h.port()
-                    + (h.tls() ? " with TLS (http.tls-cert-file " + h.tlsCertFile() + ", http.tls-key-file " + h.tlsKeyFile()
-                    + ": both PEM, the key unencrypted and matching the certificate)" : "") + ": " + e.getCause().getMessage(), e.getCause());
-        }
-        httpPort = http.actualPort();
         state = State.RUNNING;
         LOG.info("tviewd running: {} tviews, {} base tables, HTTP on {}://{}:{}", plans.size(), tables.size(),
                 config.http().tls() ? "https" : "http", config.http().host(), httpPort);

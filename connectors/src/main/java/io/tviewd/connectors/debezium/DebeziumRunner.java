@@ -37,6 +37,8 @@ final class DebeziumRunner implements AutoCloseable {
     /** Released once the engine's task started or the engine ended; {@link #close} waits for it. */
     private final CountDownLatch settled = new CountDownLatch(1);
     private volatile boolean streaming;
+    /** True while a batch is handed to the processor: closing waits for it instead of interrupting. */
+    private volatile boolean processing;
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
     /** @param name what this engine streams, for thread names and logs ({@code cdc}, {@code events-kafka}) */
@@ -77,7 +79,13 @@ final class DebeziumRunner implements AutoCloseable {
                 })
                 .notifying((records, committer) -> {
                     List<SourceRecord> raw = records.stream().map(RecordChangeEvent::record).toList();
-                    int safe = processor.process(raw);
+                    processing = true;
+                    int safe;
+                    try {
+                        safe = processor.process(raw);
+                    } finally {
+                        processing = false;
+                    }
                     for (int i = 0; i <= safe; i++) {
                         committer.markProcessed(records.get(i));
                     }
@@ -112,12 +120,31 @@ final class DebeziumRunner implements AutoCloseable {
                 e.close();
             } catch (java.io.IOException ex) {
                 LOG.warn("Closing the {} engine failed: {}", name, ex.getMessage(), ex);
+            } catch (IllegalStateException ex) {
+                // it is already shutting down by itself (its task failed or stopped): wait for it below
+                LOG.debug("{} engine already shutting down: {}", name, ex.getMessage());
             }
         }
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("{} engine did not stop within 30 s", name);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long idleSince = System.nanoTime();
+            while (!executor.awaitTermination(200, TimeUnit.MILLISECONDS)) {
+                if (processing) {
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince > TimeUnit.SECONDS.toNanos(5)) {
+                    // The engine closed (offsets flushed, connection released) and no batch is in flight, but its thread
+                    // still waits: Debezium's async engine closed right after it began streaming can wait forever for a
+                    // polling task that never ran. Interrupting it loses nothing (nothing unacknowledged is in hand).
+                    LOG.info("{} engine thread still waiting 5 s after the engine closed, with no batch in flight: interrupting it", name);
+                    executor.shutdownNow();
+                    executor.awaitTermination(5, TimeUnit.SECONDS);
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("{} engine did not stop within 30 s", name);
+                    break;
+                }
             }
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
