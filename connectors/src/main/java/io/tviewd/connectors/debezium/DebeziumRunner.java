@@ -133,7 +133,7 @@ final class DebeziumRunner implements AutoCloseable {
                 if (processing) {
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince > TimeUnit.SECONDS.toNanos(5)) {
-                    // The engine closed (offsets flushed, connection released) and no batch is in flight, but its thread
+                    // Debezium's close returned and no batch is in flight, but the engine's thread
                     // still waits: Debezium's async engine closed right after it began streaming can wait forever for a
                     // polling task that never ran. Interrupting it loses nothing (nothing unacknowledged is in hand).
                     LOG.info("{} engine thread still waiting 5 s after the engine closed, with no batch in flight: interrupting it", name);

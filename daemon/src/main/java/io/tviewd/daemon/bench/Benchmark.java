@@ -181,7 +181,7 @@ public final class Benchmark {
                         Thread.sleep(20);
                     }
                     report.idle(Percentiles.of(idle));
-                    log.accept("freshness idle: " + Report.ms(Percentiles.of(idle)));
+                    log.accept("freshness idle: " + Figures.ms(Percentiles.of(idle)));
                 }
                 for (Workload w : runs(Phase.CDC_WRITERS) ? Workload.values() : new Workload[0]) {
                     for (int n : WRITERS) {
@@ -353,7 +353,7 @@ public final class Benchmark {
             report.writers(mode, w, n, r, p, converge, cpu);
         }
         log.accept(String.format("%-15s %-3s %d writers%s: %8.0f writes/s, freshness %s, converged %s after, daemon CPU %.1f s",
-                mode, w, n, rate > 0 ? " at " + (int) rate + "/s" : "", r.tps(), Report.ms(p), Report.msText(converge), cpu));
+                mode, w, n, rate > 0 ? " at " + (int) rate + "/s" : "", r.tps(), Figures.ms(p), Figures.msText(converge), cpu));
         if (Double.isInfinite(converge)) {
             log.accept("  not converged within " + CONVERGE_CAP.toSeconds() + " s: restarting tviewd on a fresh slot for the next run");
             running.reset();

@@ -71,7 +71,7 @@ final class ClickHouseRun {
                 Percentiles p = Percentiles.of(lag);
                 report.clickhouseLive(rate, r, p, converge, daemon.cpuSeconds() - cpu0);
                 log.accept(String.format("cdc+clickhouse  MIX 8 writers at %d/s: %8.0f writes/s, commit → ClickHouse %s, converged %s after",
-                        rate, r.tps(), Report.ms(p), Report.msText(converge)));
+                        rate, r.tps(), Figures.ms(p), Figures.msText(converge)));
             }
         }
     }

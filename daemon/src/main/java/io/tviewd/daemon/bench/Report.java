@@ -1,8 +1,17 @@
 package io.tviewd.daemon.bench;
 
+import static io.tviewd.daemon.bench.Figures.machine;
+import static io.tviewd.daemon.bench.Figures.ms2;
+import static io.tviewd.daemon.bench.Figures.ms3;
+import static io.tviewd.daemon.bench.Figures.msText;
+import static io.tviewd.daemon.bench.Figures.num;
+import static io.tviewd.daemon.bench.Figures.num0;
+import static io.tviewd.daemon.bench.Figures.num1;
+import static io.tviewd.daemon.bench.Figures.num2;
+import static io.tviewd.daemon.bench.Figures.seconds;
+
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -343,70 +352,5 @@ public final class Report {
 
     private String tpsRatio(Row r) {
         return r == null ? "" : num0(r.writes.tps()) + " (" + num0(ratio(r) * 100) + "%)";
-    }
-
-    static String ms(Percentiles p) {
-        return String.format(Locale.ROOT, "p50 %s, p95 %s, p99 %s, max %s (%d samples)", msText(p.p50()), msText(p.p95()),
-                msText(p.p99()), msText(p.max()), p.count());
-    }
-
-    private static String ms3(Percentiles p) {
-        return p.count() == 0 ? "" : msText(p.p50()) + " / " + msText(p.p99()) + " / " + msText(p.max());
-    }
-
-    private static String ms2(Percentiles p) {
-        return "p50 " + msText(p.p50()) + ", p99 " + msText(p.p99());
-    }
-
-    static String msText(double ms) {
-        if (Double.isNaN(ms)) {
-            return "";
-        }
-        if (Double.isInfinite(ms)) {
-            return "> 60 s";
-        }
-        return ms >= 1000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000) : String.format(Locale.ROOT, "%.1f ms", ms);
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : Double.isInfinite(v) ? "inf" : String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    private static String num0(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%,.0f", v);
-    }
-
-    private static String num1(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    private static String num2(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.2f", v);
-    }
-
-    private static long seconds(java.time.Duration d) {
-        return d.toSeconds();
-    }
-
-    private static String machine() {
-        String cpu = "?";
-        String mem = "?";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal")) {
-                    mem = Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0) + " GiB";
-                    break;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: the report says '?'
-        }
-        return cpu + ", " + mem + ", " + System.getProperty("os.name") + " " + System.getProperty("os.version");
     }
 }
