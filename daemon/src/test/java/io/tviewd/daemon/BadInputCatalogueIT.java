@@ -102,19 +102,24 @@ class BadInputCatalogueIT {
         StringBuilder req = new StringBuilder(parts[0]).append(" HTTP/1.1\r\n");
         String body = "";
         boolean host = false;
+        boolean length = false;
         for (int i = 1; i < parts.length; i++) {
             if (parts[i].startsWith("{")) {
                 body = parts[i];
             } else {
                 req.append(parts[i]).append("\r\n");
                 host |= parts[i].startsWith("Host:");
+                length |= parts[i].startsWith("Content-Length:");
             }
         }
         if (!host) {
             req.append("Host: 127.0.0.1:").append(port).append("\r\n");
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        req.append("Content-Length: ").append(bytes.length).append("\r\nConnection: close\r\n\r\n");
+        if (!length) {
+            req.append("Content-Length: ").append(bytes.length).append("\r\n");
+        }
+        req.append("Connection: close\r\n\r\n");
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(30_000);
             s.getOutputStream().write(req.toString().getBytes(StandardCharsets.UTF_8));

@@ -43,7 +43,7 @@ final class TviewRoutes {
         router.get("/api/v1/tviews/:name").handler(this::one);
         router.post("/api/v1/tviews/:name/verify").handler(this::verify);
         router.post("/api/v1/tviews/:name/cutover").handler(this::cutover);
-        router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create(false).setBodyLimit(1 << 20)).handler(this::refresh);
+        router.post("/api/v1/tviews/:name/refresh").handler(BodyHandler.create(false).setBodyLimit(RequestGuard.MAX_BODY_BYTES)).handler(this::refresh);
     }
 
     private void list(RoutingContext ctx) {
