@@ -38,6 +38,7 @@ import io.tviewd.connectors.postgres.refresh.RefreshStatements;
  */
 public final class ClickHouseCopy {
 
+    private static final com.fasterxml.jackson.core.JsonFactory LINES = new com.fasterxml.jackson.core.JsonFactory();
     private static final ObjectMapper ROWS = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true)).build();
 
@@ -84,8 +85,13 @@ public final class ClickHouseCopy {
         }
     }
 
-    /** Key chunk of the copies. */
+    /** Key chunk of the copies (and of verify). */
     static final int CHUNK = 5_000;
+    /**
+     * Key chunk of a document tview's copy: ClickHouse takes one insert of 20,000 rows in about half the time of four of
+     * 5,000 (each insert writes a part), and these rows are read and sent as text (two strings per row).
+     */
+    static final int DOCUMENT_CHUNK = 20_000;
 
     /**
      * Copies the tview's rows after key {@code after} (null: from the first), chunk by chunk, storing the last key copied
@@ -104,7 +110,11 @@ public final class ClickHouseCopy {
                 total = rs.getLong(1);
             }
         }
-        String sql = page(table, keyType);
+        // a document tview's rows go as JSONEachRow lines built straight from the document text (no tree per row);
+        // any other tview's rows are written column by column as the stream writes its events
+        boolean lines = table.document;
+        int limit = lines ? Math.min(DOCUMENT_CHUNK, sink.maxBatchRows()) : CHUNK;
+        String sql = lines ? documentPage(table, keyType, limit) : page(table, keyType);
         // the next chunk is read from PostgreSQL while the previous one goes to ClickHouse; a chunk's last key is stored
         // only once ClickHouse acknowledged it, so a restart resumes after the last chunk that arrived
         java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -118,7 +128,7 @@ public final class ClickHouseCopy {
             String inFlightLast = null;
             int inFlightRows = 0;
             while (true) {
-                Chunk chunk = read(c, table, currentVersions, sql, after);
+                Chunk chunk = lines ? readTexts(c, currentVersions, sql, after, limit) : read(c, table, currentVersions, sql, after);
                 if (inFlight != null) {
                     awaitSent(inFlight);
                     copied += inFlightRows;
@@ -126,15 +136,19 @@ public final class ClickHouseCopy {
                     progress.update(copied, Math.max(total, copied));
                     inFlight = null;
                 }
-                if (chunk.rows.isEmpty()) {
+                if (chunk.count() == 0) {
                     return copied;
                 }
                 inFlight = sender.submit(() -> {
-                    send(table, chunk.rows);
+                    if (chunk.texts != null) {
+                        sink.insertLines(table, lines(table, chunk), chunk.count());
+                    } else {
+                        send(table, chunk.rows);
+                    }
                     return null;
                 });
                 inFlightLast = chunk.last;
-                inFlightRows = chunk.rows.size();
+                inFlightRows = chunk.count();
                 after = chunk.last;
             }
         } finally {
@@ -150,7 +164,77 @@ public final class ClickHouseCopy {
         }
     }
 
-    private record Chunk(List<RefreshEvent> rows, String last) {
+    /**
+     * A chunk read: its rows as events, or (a document tview) as the texts PostgreSQL gave — key as JSON and document,
+     * two per row, turned into the insert's lines by the sender while the next chunk is read; and its last key.
+     */
+    private record Chunk(List<RefreshEvent> rows, String last, String[] texts, int count, long version) {
+        Chunk(List<RefreshEvent> rows, String last) {
+            this(rows, last, null, rows.size(), 0);
+        }
+    }
+
+    /** One chunk of a document tview: per row its key as JSON and its document as JSON text, unparsed. */
+    private static Chunk readTexts(Connection c, boolean currentVersions, String sql, String after, int limit)
+            throws SQLException, java.io.IOException {
+        return PostgresSessions.inTransaction(c, () -> {
+            long version = currentVersions ? lockedVersion(c) : 0;
+            String[] texts = new String[2 * limit];
+            String last = null;
+            int count = 0;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, after);
+                ps.setString(2, after);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        last = rs.getString(1);
+                        texts[2 * count] = rs.getString(2);
+                        texts[2 * count + 1] = rs.getString(3);
+                        count++;
+                    }
+                }
+            }
+            return new Chunk(null, last, texts, count, version);
+        });
+    }
+
+    /**
+     * A document chunk as JSONEachRow lines: the key, the document as JSON text — PostgreSQL's text without its
+     * whitespace ({@link ColumnType#documentLiteral}), or copied token by token where that would differ; either way
+     * exactly as the stream renders an event's parsed document — the version and {@code _deleted = 0}.
+     */
+    private static ClickHouseSink.Body lines(ClickHouseTable table, Chunk chunk) throws java.io.IOException, EventSink.PermanentFailure {
+        ClickHouseSink.Body body = new ClickHouseSink.Body(chunk.count * 1024);
+        ClickHouseTable.Column key = table.columns.get(table.key);
+        try (com.fasterxml.jackson.core.JsonGenerator g = LINES.createGenerator(body)) {
+            g.setRootValueSeparator(null);
+            for (int i = 0; i < chunk.count; i++) {
+                g.writeStartObject();
+                g.writeFieldName(key.name());
+                try {
+                    key.kind().write(g, ROWS.readTree(chunk.texts[2 * i]));
+                } catch (ColumnType.Unrepresentable x) {
+                    throw new EventSink.PermanentFailure("key " + chunk.texts[2 * i] + " of " + table.tview + " cannot be stored in ClickHouse: "
+                            + x.getMessage(), null);
+                }
+                g.writeFieldName("data");
+                String document = chunk.texts[2 * i + 1];
+                String literal = document == null ? null : ColumnType.documentLiteral(document);
+                if (document == null) {
+                    g.writeNull();
+                } else if (literal != null) {
+                    g.writeRawValue(literal);
+                } else {
+                    g.writeString(ColumnType.jsonText(document));
+                }
+                g.writeNumberField("_version", chunk.version);
+                g.writeNumberField("_deleted", 0);
+                g.writeEndObject();
+                g.flush();
+                body.write('\n');
+            }
+        }
+        return body;
     }
 
     /** One chunk of rows after key {@code after}; with {@code currentVersions}, read under the refresh lock with the WAL position as version. */
@@ -391,6 +475,14 @@ public final class ClickHouseCopy {
         String key = TableName.quote(table.key);
         return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t)::text FROM " + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t."
                 + key + " > CAST(CAST(? AS text) AS " + keyType + ") ORDER BY t." + key + " LIMIT " + CHUNK;
+    }
+
+    /** {@link #page} of a document tview: key text, key as JSON, document as JSON ({@code to_jsonb(row).data}, without the row). */
+    private static String documentPage(ClickHouseTable table, String keyType, int limit) {
+        String key = TableName.quote(table.key);
+        return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t." + key + ")::text, pg_catalog.to_jsonb(t.data)::text FROM "
+                + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t." + key + " > CAST(CAST(? AS text) AS " + keyType
+                + ") ORDER BY t." + key + " LIMIT " + limit;
     }
 
     private static String keyType(Connection c, ClickHouseTable table) throws SQLException {

@@ -36,11 +36,11 @@ public final class ClickHouseHttp {
         return send(config.endpoint(), HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8));
     }
 
-    /** Inserts rows (one JSON object per line) into {@code table} (already quoted and qualified). */
-    public void insertJsonEachRow(String table, byte[] rows) throws IOException, InterruptedException {
+    /** Inserts rows (one JSON object per line, the first {@code length} bytes of {@code rows}) into {@code table} (already quoted and qualified). */
+    public void insertJsonEachRow(String table, byte[] rows, int length) throws IOException, InterruptedException {
         String query = "INSERT INTO " + table + " FORMAT JSONEachRow";
         URI uri = URI.create(config.endpoint() + "?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
-        send(uri, HttpRequest.BodyPublishers.ofByteArray(rows));
+        send(uri, HttpRequest.BodyPublishers.ofByteArray(rows, 0, length));
     }
 
     /** The server's version ({@code 18.16.1}, {@code 24.3.2.23}). */

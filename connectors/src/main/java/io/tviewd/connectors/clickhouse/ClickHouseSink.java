@@ -168,7 +168,7 @@ public final class ClickHouseSink implements EventSink {
 
     /** @param paced keep {@code clickhouse.flush-interval} between inserts (the stream); copies go as fast as ClickHouse takes them */
     private void insert(ClickHouseTable table, List<RefreshEvent> events, List<Refused> refused, boolean paced) throws Exception {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        Body body = new Body(Math.min(events.size(), config.maxBatchRows()) * 256);
         int rows = 0;
         long[] committed = new long[Math.min(events.size(), config.maxBatchRows())];
         // each row is written apart first: a value ClickHouse cannot hold refuses that row, not the ones around it
@@ -232,14 +232,25 @@ public final class ClickHouseSink implements EventSink {
         g.writeEndObject();
     }
 
-    private void send(ClickHouseTable table, ByteArrayOutputStream body, long[] committed, int rows, boolean paced) throws Exception {
+    /** An insert's body, handed to the HTTP client without a copy. */
+    static final class Body extends ByteArrayOutputStream {
+        Body(int size) {
+            super(Math.max(size, 1024));
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+
+    private void send(ClickHouseTable table, Body body, long[] committed, int rows, boolean paced) throws Exception {
         long wait = lastInsertNanos + config.flushInterval().toNanos() - System.nanoTime();
         if (paced && lastInsertNanos != 0 && wait > 0) {
             // fewer, larger inserts: what commits meanwhile waits in the WAL for the next batch
             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         try {
-            http.insertJsonEachRow(table.qualified, body.toByteArray());
+            http.insertJsonEachRow(table.qualified, body.array(), body.size());
             long now = System.currentTimeMillis();
             long[] lag = java.util.Arrays.stream(committed, 0, rows).filter(t -> t >= 0).map(t -> now - t).toArray();
             acknowledged.inserted(table.tview.toString(), rows, body.size(), lag);
@@ -299,6 +310,20 @@ public final class ClickHouseSink implements EventSink {
         List<Refused> refused = new ArrayList<>();
         insert(table, rows, refused, false);
         return refused;
+    }
+
+    /**
+     * Inserts {@code rows} JSONEachRow lines a copy built itself (at most {@code clickhouse.max-batch-rows}), unpaced; a
+     * copy is not a commit, so it stays out of the commit → acknowledged lag.
+     */
+    void insertLines(ClickHouseTable table, Body lines, int rows) throws Exception {
+        long[] notCommits = new long[rows];
+        java.util.Arrays.fill(notCommits, -1);
+        send(table, lines, notCommits, rows, false);
+    }
+
+    int maxBatchRows() {
+        return config.maxBatchRows();
     }
 
     String database() {
