@@ -40,7 +40,7 @@ public final class ConfigKeys {
         define("cdc.max-queue-size", KeyType.INT, 65_536, intBetween(2, 1_048_576),
                 "Maximum changes buffered between the WAL reader and the refresher (bounds heap; must exceed cdc.max-batch-size).");
         define("refresh.max-keys-per-statement", KeyType.INT, 10_000, intBetween(1, 1_000_000),
-                "Keys recomputed by one refresh statement; larger key sets are split into several statements in the same transaction.");
+                "Keys recomputed by one refresh statement, and by one refresh transaction: a batch that recomputes more commits in several (the offset moves after the last), so no transaction carries more events than events.max-transaction-events holds in memory.");
         define("refresh.statement-timeout", KeyType.DURATION, Duration.ofSeconds(60), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),
                 "statement_timeout of refresh sessions; a tview whose refresh exceeds it is quarantined and fully refreshed again later.");
         define("refresh.quarantine-retry", KeyType.DURATION, Duration.ofSeconds(30), durationBetween(Duration.ofMillis(100), Duration.ofHours(1)),

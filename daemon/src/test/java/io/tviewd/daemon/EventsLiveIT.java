@@ -143,6 +143,31 @@ class EventsLiveIT {
         }
     }
 
+    /**
+     * One source transaction that changes more keys than {@code refresh.max-keys-per-statement}: its refresh commits in
+     * several transactions of at most that many keys, so no event stream has to spill one to disk; every key arrives.
+     */
+    @Test
+    void aBatchOverTheKeyLimit_commitsInTransactionsOfAtMostThatManyKeys_andLosesNoEvent() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ev_split", 20, 60, 120);
+        BlogDatabase.populate(db);
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, "TVIEWD_CDC_SLOT_NAME", "evsplit",
+                "TVIEWD_REFRESH_MAX_KEYS_PER_STATEMENT", "10"));
+             java.sql.Connection c = io.tviewd.daemon.support.Sql.session(db)) {
+            List<RefreshEvent> bus = new CopyOnWriteArrayList<>();
+            daemon.vertx().eventBus().<JsonObject>consumer("tviewd.events", m -> bus.add(RefreshEvent.parse(m.body().encode())))
+                    .completion().toCompletionStage().toCompletableFuture().get();
+            io.tviewd.daemon.support.Sql.exec(c, "UPDATE tb_post SET title = title || ' (edited)'");
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "after one transaction over every post");
+            await().atMost(Duration.ofSeconds(30)).until(() -> bus.stream().filter(e -> e.tview().equals("public.tv_post"))
+                    .map(RefreshEvent::keyText).distinct().count() == 60);
+            Map<Long, Long> perTransaction = bus.stream().collect(java.util.stream.Collectors.groupingBy(RefreshEvent::version,
+                    java.util.stream.Collectors.counting()));
+            assertThat(perTransaction).as("events per refresh transaction (by commit LSN)").hasSizeGreaterThanOrEqualTo(6);
+            assertThat(perTransaction.values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(10L));
+        }
+    }
+
     @Test
     void triggerAndScheduledModes_emitEventsToo_onTheEventBus() throws Exception {
         for (String[] mode : List.of(new String[] {"trigger", "evtrig"}, new String[] {"scheduled", "evsched"})) {

@@ -230,7 +230,7 @@ public final class DebeziumEventSource implements AutoCloseable {
                     }
                     open.put(id, p);
                     openBytes += p.bytes();
-                    if (!spillFailed && (open.size() >= events.maxTransactionEvents() || openBytes >= events.maxTransactionBytes())) {
+                    if (!spillFailed && (open.size() > events.maxTransactionEvents() || openBytes > events.maxTransactionBytes())) {
                         // bounded memory: keep the rest of this transaction on disk until its commit LSN is known
                         LOG.info("A refresh transaction holds more than {} events or {} bytes (events.max-transaction-events, "
                                 + "events.max-transaction-bytes): spilling it to disk", events.maxTransactionEvents(), events.maxTransactionBytes());

@@ -20,7 +20,8 @@ import io.tviewd.connectors.postgres.catalog.Tview;
 import io.tviewd.connectors.postgres.plan.KeyMapping;
 
 /**
- * Recomputes tview rows by key from their source views, one transaction per call.
+ * Recomputes tview rows by key from their source views, one transaction per call — or several when the call
+ * recomputes more than {@code refresh.max-keys-per-statement} keys, one per that many (see {@link Transaction}).
  *
  * <p>Within a call each tview gets one statement per {@code refresh.max-keys-per-statement} keys
  * (normally one), prepared once and reused. A tview whose statement fails (a poisoned view) is
@@ -42,7 +43,8 @@ public final class Refresher implements AutoCloseable {
     }
 
     /**
-     * Refreshes every request in order (callers pass dependencies first) and commits once.
+     * Refreshes every request in order (callers pass dependencies first) and commits: once, or once per
+     * {@code refresh.max-keys-per-statement} keys recomputed.
      *
      * @throws SQLException when the connection fails, a deadlock or serialization failure hits, or the
      *         commit fails; nothing is committed then and the caller retries (see {@link #isRetriable})
@@ -65,17 +67,18 @@ public final class Refresher implements AutoCloseable {
             // computes from a snapshot that includes their commits instead of overwriting them.
             statement(c, "lock", RefreshStatements.LOCK).execute();
             awaitVisible(c, sourceXids);
+            Transaction tx = new Transaction(c);
             for (RefreshRequest r : requests) {
                 long start = System.nanoTime();
-                Savepoint sp = c.setSavepoint();
+                tx.savepoint = c.setSavepoint();
                 try {
-                    results.add(refreshOne(c, r, start));
-                    c.releaseSavepoint(sp);
+                    results.add(refreshOne(c, r, start, tx));
+                    c.releaseSavepoint(tx.savepoint);
                 } catch (SQLException e) {
                     if (isRetriable(e)) {
                         throw e;
                     }
-                    c.rollback(sp);
+                    c.rollback(tx.savepoint);
                     results.add(new RefreshResult(r.tview(), r.full(), 0, 0, 0, 0, System.nanoTime() - start,
                             "refresh of " + r.tview().table() + " from " + r.tview().sourceView() + " failed: "
                                     + e.getMessage() + " (SQLState " + e.getSQLState() + ")"));
@@ -127,7 +130,34 @@ public final class Refresher implements AutoCloseable {
             + "FROM (SELECT txid_current_snapshot() AS s, txid_snapshot_xmax(txid_current_snapshot()) AS m) snap, "
             + "unnest(CAST(? AS bigint[])) AS x";
 
-    private RefreshResult refreshOne(Connection c, RefreshRequest r, long start) throws SQLException {
+    /**
+     * The open refresh transaction: keys recomputed in it so far, and the savepoint of the tview being refreshed. A
+     * batch that recomputes more than {@code refresh.max-keys-per-statement} keys commits before the statement that
+     * would pass that many, so that no transaction carries more refresh events than an event stream holds in memory
+     * ({@code events.max-transaction-events}, the same 10,000 by default); the offset still moves only after the last.
+     */
+    private final class Transaction {
+        private final Connection c;
+        private long keys;
+        Savepoint savepoint;
+
+        Transaction(Connection c) {
+            this.c = c;
+        }
+
+        /** Makes room for a statement over {@code n} keys: commits first when the transaction would pass the limit. */
+        void room(int n) throws SQLException {
+            if (keys > 0 && keys + n > config.maxKeysPerStatement()) {
+                c.commit();
+                statement(c, "lock", RefreshStatements.LOCK).execute();
+                savepoint = c.setSavepoint();
+                keys = 0;
+            }
+            keys += n;
+        }
+    }
+
+    private RefreshResult refreshOne(Connection c, RefreshRequest r, long start, Transaction tx) throws SQLException {
         Tview t = r.tview();
         if (r.full()) {
             PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config)));
@@ -172,7 +202,9 @@ public final class Refresher implements AutoCloseable {
             List<String> all = new ArrayList<>(keys);
             int step = config.maxKeysPerStatement();
             for (int i = 0; i < all.size(); i += step) {
-                Array arr = textArray(c, all.subList(i, Math.min(all.size(), i + step)));
+                List<String> chunk = all.subList(i, Math.min(all.size(), i + step));
+                tx.room(chunk.size());
+                Array arr = textArray(c, chunk);
                 ps.setArray(1, arr);
                 ps.setArray(2, arr);
                 long[] counts = counts(ps);
