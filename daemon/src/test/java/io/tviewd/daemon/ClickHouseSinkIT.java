@@ -21,11 +21,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.daemon.support.BlogDatabase;
-import io.tviewd.daemon.bench.LocalClickHouse;
 import io.tviewd.daemon.support.Configs;
 import io.tviewd.daemon.support.Daemons;
 import io.tviewd.daemon.support.Http;
 import io.tviewd.daemon.support.Sql;
+import io.tviewd.daemon.support.TestClickHouse;
 import io.tviewd.daemon.support.Tviews;
 import io.tviewd.daemon.support.Workloads;
 
@@ -37,11 +37,11 @@ import io.tviewd.daemon.support.Workloads;
 class ClickHouseSinkIT {
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-    private static LocalClickHouse clickhouse;
+    private static TestClickHouse clickhouse;
 
     @BeforeAll
     static void startClickHouse() throws Exception {
-        clickhouse = LocalClickHouse.start(java.nio.file.Path.of("target"));
+        clickhouse = TestClickHouse.start(java.nio.file.Path.of("target"));
     }
 
     @AfterAll
@@ -51,9 +51,14 @@ class ClickHouseSinkIT {
         }
     }
 
+    /** The type timestamps get on this server. */
+    private static String dateTime() throws Exception {
+        return clickhouse.hasDateTime64() ? "DateTime64(6, 'UTC')" : "DateTime('UTC')";
+    }
+
     private static String[] settings(String database, String slot, String... more) {
-        List<String> s = new ArrayList<>(List.of("TVIEWD_CLICKHOUSE_URL", clickhouse.url(), "TVIEWD_CLICKHOUSE_USER", LocalClickHouse.USER,
-                "TVIEWD_CLICKHOUSE_PASSWORD", LocalClickHouse.PASSWORD, "TVIEWD_CLICKHOUSE_DATABASE", database,
+        List<String> s = new ArrayList<>(List.of("TVIEWD_CLICKHOUSE_URL", clickhouse.url(), "TVIEWD_CLICKHOUSE_USER", TestClickHouse.USER,
+                "TVIEWD_CLICKHOUSE_PASSWORD", TestClickHouse.PASSWORD, "TVIEWD_CLICKHOUSE_DATABASE", database,
                 "TVIEWD_CLICKHOUSE_FLUSH_INTERVAL", "50ms", "TVIEWD_CLICKHOUSE_RETRY_BACKOFF", "100ms", "TVIEWD_CLICKHOUSE_TIMEOUT", "5s",
                 "TVIEWD_CDC_SLOT_NAME", slot));
         s.addAll(List.of(more));
@@ -126,8 +131,8 @@ class ClickHouseSinkIT {
         // the stored text, so it finds no drift after the copy, nor after a backfill command
         java.nio.file.Path cfg = dir.resolve("tviewd.yaml");
         java.nio.file.Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
-                + "\"\ncdc:\n  slot-name: chlate\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + LocalClickHouse.USER
-                + "\n  password: " + LocalClickHouse.PASSWORD + "\n  database: chlate\n  tviews: [tv_post]\n");
+                + "\"\ncdc:\n  slot-name: chlate\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + TestClickHouse.USER
+                + "\n  password: " + TestClickHouse.PASSWORD + "\n  database: chlate\n  tviews: [tv_post]\n");
         io.tviewd.daemon.support.Cli.Result copied = io.tviewd.daemon.support.Cli.run("clickhouse", "verify", "tv_post", "--config", cfg.toString());
         assertThat(copied.code()).as(copied.out() + copied.err()).isZero();
         assertThat(copied.out()).contains("No drift: ClickHouse equals tv_post.");
@@ -149,8 +154,8 @@ class ClickHouseSinkIT {
         DatabaseConfig db = BlogDatabase.create("ch_verify", 20, 80, 100);
         java.nio.file.Path cfg = dir.resolve("tviewd.yaml");
         java.nio.file.Files.writeString(cfg, "database:\n  url: " + db.url() + "\n  user: " + db.user() + "\n  password: \"" + db.password().reveal()
-                + "\"\ncdc:\n  slot-name: chverify\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + LocalClickHouse.USER
-                + "\n  password: " + LocalClickHouse.PASSWORD + "\n  database: chverify\n");
+                + "\"\ncdc:\n  slot-name: chverify\nclickhouse:\n  url: " + clickhouse.url() + "\n  user: " + TestClickHouse.USER
+                + "\n  password: " + TestClickHouse.PASSWORD + "\n  database: chverify\n");
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chverify", "chverify")))) {
             Workloads.run(db, Workloads.seed() + 9, 2, 40);
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "before the drift");
@@ -238,7 +243,7 @@ class ClickHouseSinkIT {
         DatabaseConfig db = BlogDatabase.create("ch_cols", 5, 10, 10);
         clickhouse.query("CREATE DATABASE IF NOT EXISTS chcols");
         clickhouse.query("CREATE TABLE chcols.ta_post (pk_post Int64, id String, fk_author Int64, author_name String, published UInt8, "
-                + "comment_count Int32, created_at DateTime('UTC'), source_updated_at DateTime('UTC'), _version UInt64, _deleted UInt8) "
+                + "comment_count Int32, created_at " + dateTime() + ", source_updated_at " + dateTime() + ", _version UInt64, _deleted UInt8) "
                 + "ENGINE = ReplacingMergeTree(_version) ORDER BY (pk_post)");
         try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chcols", "chcols")));
              Connection c = Sql.session(db)) {
@@ -289,12 +294,15 @@ class ClickHouseSinkIT {
             clickhouse.rows("SELECT name, type FROM system.columns WHERE database = 'chtypes' AND table = 'ta_sale'")
                     .forEach(r -> types.put(r.get(0), r.get(1)));
             assertThat(types).containsEntry("pk_sale", "Int64").containsEntry("amount", "Decimal(14, 2)").containsEntry("wide", "Nullable(String)")
-                    .containsEntry("day", "Nullable(Date)").containsEntry("at", "Nullable(DateTime('UTC'))").containsEntry("ok", "UInt8")
+                    .containsEntry("day", "Nullable(Date)").containsEntry("at", "Nullable(" + dateTime() + ")").containsEntry("ok", "UInt8")
                     .containsEntry("meta", "Nullable(String)").containsEntry("note", "Nullable(String)").containsEntry("ratio", "Nullable(Float64)")
                     .containsEntry("qty", "Int16").containsEntry("code", "String").containsEntry("_version", "UInt64").containsEntry("_deleted", "UInt8");
+            assertThat(clickhouse.query("SHOW CREATE TABLE chtypes.ta_sale")).contains(clickhouse.hasIsDeleted()
+                    ? "ReplacingMergeTree(_version, _deleted)" : "ReplacingMergeTree(_version)").contains("ORDER BY pk_sale");
             List<List<String>> rows = clickhouse.rows("SELECT pk_sale, toString(amount), wide, toString(day), toString(at), ok, meta, note, ratio, qty, code "
                     + "FROM chtypes.ta_sale FINAL WHERE _deleted = 0 ORDER BY pk_sale");
-            assertThat(rows.get(0)).containsExactly("1", "123456789012.34", "12345678901234567890.123456789", "2026-12-01", "2026-12-01 08:11:12",
+            assertThat(rows.get(0)).containsExactly("1", "123456789012.34", "12345678901234567890.123456789", "2026-12-01",
+                    clickhouse.hasDateTime64() ? "2026-12-01 08:11:12.500000" : "2026-12-01 08:11:12",
                     "1", rows.get(0).get(6), "tab\there", "0.25", "7", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
             assertThat(JSON.readTree(rows.get(0).get(6))).isEqualTo(JSON.readTree("{\"tags\": [\"a\", \"b\"], \"n\": 1.50}"));
             assertThat(rows.get(1)).containsExactly("2", "-0.05", "\\N", "\\N", "\\N", "0", "\\N", "\\N", "\\N", "-3", "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12");

@@ -150,7 +150,17 @@ public final class LocalClickHouse implements AutoCloseable {
 
     /** Runs a statement as {@code default}; the body of the answer. */
     public String query(String sql) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+        return query(url(), sql);
+    }
+
+    /** Rows of a query in TabSeparated format, each as its fields (unescaped). */
+    public List<List<String>> rows(String sql) throws IOException, InterruptedException {
+        return rows(url(), sql);
+    }
+
+    /** Runs a statement as {@code default} on the ClickHouse HTTP interface at {@code url}; the body of the answer. */
+    public static String query(String url, String sql) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("ClickHouse answered " + r.statusCode() + " to " + sql + ": " + r.body());
@@ -158,10 +168,10 @@ public final class LocalClickHouse implements AutoCloseable {
         return r.body();
     }
 
-    /** Rows of a query in TabSeparated format, each as its fields (unescaped). */
-    public List<List<String>> rows(String sql) throws IOException, InterruptedException {
+    /** {@link #rows(String)} of the ClickHouse at {@code url}. */
+    public static List<List<String>> rows(String url, String sql) throws IOException, InterruptedException {
         List<List<String>> out = new ArrayList<>();
-        for (String line : query(sql + " FORMAT TabSeparated").split("\n")) {
+        for (String line : query(url, sql + " FORMAT TabSeparated").split("\n")) {
             if (line.isEmpty()) {
                 continue;
             }

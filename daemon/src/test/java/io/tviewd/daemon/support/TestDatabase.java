@@ -70,7 +70,8 @@ public final class TestDatabase {
         }
     }
 
-    private static boolean dockerAvailable() {
+    /** True when a Docker engine answers (Testcontainers can run). */
+    public static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (Throwable t) {
