@@ -1,0 +1,200 @@
+package io.tviewd.connectors.clickhouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.tviewd.connectors.TableName;
+import io.tviewd.connectors.events.EventSink;
+import io.tviewd.connectors.events.RefreshEvent;
+import io.tviewd.connectors.postgres.PostgresSessions;
+import io.tviewd.connectors.postgres.refresh.RefreshStatements;
+
+/**
+ * How {@link ClickHouseCopy} reads a tview from PostgreSQL: chunks in key order after a given key, each in its own
+ * transaction (with the refresh lock and the WAL position as version when the copy needs current versions), as
+ * events built from {@code to_jsonb} rows or — a document tview — as the key and document texts, turned into
+ * JSONEachRow lines without a tree.
+ */
+final class CopyChunks {
+
+    static final JsonFactory LINES = new JsonFactory();
+    static final ObjectMapper ROWS = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true)).build();
+
+    private CopyChunks() {
+    }
+
+    /** Key chunk of the copies (and of verify). */
+    static final int CHUNK = 5_000;
+
+    /**
+     * Key chunk of a document tview's copy: each insert writes a part (ClickHouse 18.16 took twice as long for 20 inserts
+     * of 5,000 rows as for one of 100,000), and these rows are read and sent as text, two strings per row.
+     */
+    static final int DOCUMENT_CHUNK = 20_000;
+
+    /**
+     * A chunk read: its rows as events, or (a document tview) as the texts PostgreSQL gave — key as JSON and document,
+     * two per row, turned into the insert's lines by the sender while the next chunk is read; and its last key.
+     */
+    record Chunk(List<RefreshEvent> rows, String last, String[] texts, int count, long version) {
+        Chunk(List<RefreshEvent> rows, String last) {
+            this(rows, last, null, rows.size(), 0);
+        }
+    }
+
+    /** One chunk of a document tview: per row its key as JSON and its document as JSON text, unparsed. */
+    static Chunk readTexts(Connection c, boolean currentVersions, String sql, String after, int limit)
+            throws SQLException, java.io.IOException {
+        return PostgresSessions.inTransaction(c, () -> {
+            long version = currentVersions ? lockedVersion(c) : 0;
+            String[] texts = new String[2 * limit];
+            String last = null;
+            int count = 0;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, after);
+                ps.setString(2, after);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        last = rs.getString(1);
+                        texts[2 * count] = rs.getString(2);
+                        texts[2 * count + 1] = rs.getString(3);
+                        count++;
+                    }
+                }
+            }
+            return new Chunk(null, last, texts, count, version);
+        });
+    }
+
+    /**
+     * A document chunk as JSONEachRow lines: the key, the document as JSON text — PostgreSQL's text without its
+     * whitespace ({@link ColumnType#documentLiteral}), or copied token by token where that would differ; either way
+     * exactly as the stream renders an event's parsed document — the version and {@code _deleted = 0}.
+     */
+    static ClickHouseSink.Body lines(ClickHouseTable table, Chunk chunk) throws java.io.IOException, EventSink.PermanentFailure {
+        ClickHouseSink.Body body = new ClickHouseSink.Body(chunk.count * 1024);
+        ClickHouseTable.Column key = table.columns.get(table.key);
+        try (JsonGenerator g = LINES.createGenerator(body)) {
+            g.setRootValueSeparator(null);
+            for (int i = 0; i < chunk.count; i++) {
+                g.writeStartObject();
+                g.writeFieldName(key.name());
+                try {
+                    key.kind().write(g, ROWS.readTree(chunk.texts[2 * i]));
+                } catch (ColumnType.Unrepresentable x) {
+                    throw new EventSink.PermanentFailure("key " + chunk.texts[2 * i] + " of " + table.tview + " cannot be stored in ClickHouse: "
+                            + x.getMessage(), null);
+                }
+                g.writeFieldName("data");
+                String document = chunk.texts[2 * i + 1];
+                String literal = document == null ? null : ColumnType.documentLiteral(document);
+                if (document == null) {
+                    g.writeNull();
+                } else if (literal != null) {
+                    g.writeRawValue(literal);
+                } else {
+                    g.writeString(ColumnType.jsonText(document));
+                }
+                g.writeNumberField("_version", chunk.version);
+                g.writeNumberField("_deleted", 0);
+                g.writeEndObject();
+                g.flush();
+                body.write('\n');
+            }
+        }
+        return body;
+    }
+
+    /** One chunk of rows after key {@code after}; with {@code currentVersions}, read under the refresh lock with the WAL position as version. */
+    static Chunk read(Connection c, ClickHouseTable table, boolean currentVersions, String sql, String after)
+            throws SQLException, java.io.IOException {
+        return PostgresSessions.inTransaction(c, () -> {
+            long version = currentVersions ? lockedVersion(c) : 0;
+            List<RefreshEvent> rows = new ArrayList<>();
+            String last = null;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, after);
+                ps.setString(2, after);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        last = rs.getString(1);
+                        rows.add(row(table, ROWS.readTree(rs.getString(2)), version, rows.size() + 1));
+                    }
+                }
+            }
+            return new Chunk(rows, last);
+        });
+    }
+
+    /** Takes the refresh lock (SHARE: refreshes wait, other copies do not) and returns the WAL insert position. */
+    static long lockedVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(RefreshStatements.LOCK.replace("EXCLUSIVE MODE", "SHARE MODE"));
+            try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    static RefreshEvent row(ClickHouseTable table, JsonNode row, long version, int seq) {
+        JsonNode data = table.document ? row.get("data") : row;
+        return new RefreshEvent(table.tview.toString(), "", row.get(table.key), RefreshEvent.UPSERT, false, data, version, seq, 0,
+                List.of(), List.of(), false, Instant.now(), "", "backfill");
+    }
+
+    static RefreshEvent tombstone(ClickHouseTable table, JsonNode key, long version) {
+        return new RefreshEvent(table.tview.toString(), "", key, RefreshEvent.DELETE, false, null, version, 1, 0,
+                List.of(), List.of(), false, Instant.now(), "", "repair");
+    }
+
+    /** Keyset pagination: the next {@value #CHUNK} rows after key parameter 1 (= 2; null: from the first). */
+    static String page(ClickHouseTable table, String keyType) {
+        String key = TableName.quote(table.key);
+        return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t)::text FROM " + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t."
+                + key + " > CAST(CAST(? AS text) AS " + keyType + ") ORDER BY t." + key + " LIMIT " + CHUNK;
+    }
+
+    /** {@link #page} of a document tview: key text, key as JSON, document as JSON ({@code to_jsonb(row).data}, without the row). */
+    static String documentPage(ClickHouseTable table, String keyType, int limit) {
+        String key = TableName.quote(table.key);
+        return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t." + key + ")::text, pg_catalog.to_jsonb(t.data)::text FROM "
+                + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t." + key + " > CAST(CAST(? AS text) AS " + keyType
+                + ") ORDER BY t." + key + " LIMIT " + limit;
+    }
+
+    static String keyType(Connection c, ClickHouseTable table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+                + "WHERE a.attrelid = pg_catalog.to_regclass(?) AND a.attname = ?")) {
+            ps.setString(1, table.tview.toString());
+            ps.setString(2, table.key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("tview " + table.tview + " has no column " + table.key);
+                }
+                return rs.getString(1);
+            }
+        }
+    }
+
+    static long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
