@@ -2,6 +2,7 @@ package io.tviewd.daemon.pipeline;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,10 +60,12 @@ public final class KeyMapper {
     }
 
     public Mapped map(List<RowChange> changes) {
-        Map<Tview, Set<String>> keys = new LinkedHashMap<>();
-        Map<Tview, Map<KeyMapping, Set<String>>> lookups = new LinkedHashMap<>();
-        Set<Tview> full = new LinkedHashSet<>();
-        Map<Tview, Cause> causes = new HashMap<>();
+        // plans, tviews and mappings are records whose hash codes walk the whole plan: keyed by identity here (the
+        // mapper's own instances), since a batch looks them up several times per change
+        Map<Tview, Set<String>> keys = new IdentityHashMap<>();
+        Map<Tview, Map<KeyMapping, Set<String>>> lookups = new IdentityHashMap<>();
+        Set<Tview> full = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<Tview, Cause> causes = new IdentityHashMap<>();
         Map<String, Map<TableName, Integer>> counts = new LinkedHashMap<>();
         Map<String, Map<TableName, Integer>> ignored = new LinkedHashMap<>();
         int unmappable = 0;
@@ -74,8 +77,8 @@ public final class KeyMapper {
                 });
                 continue;
             }
-            Map<Tview, Boolean> hit = new HashMap<>();
-            Map<RefreshPlan, Boolean> unread = new HashMap<>();
+            Map<Tview, Boolean> hit = new IdentityHashMap<>();
+            Map<RefreshPlan, Boolean> unread = new IdentityHashMap<>();
             for (Target t : byTable.getOrDefault(c.table(), List.of())) {
                 Tview tv = t.plan().tview();
                 if (unread.computeIfAbsent(t.plan(), p -> changesNothingRead(p, c))) {
@@ -101,7 +104,7 @@ public final class KeyMapper {
                     String s = v.toString();
                     boolean added = t.mapping() instanceof KeyMapping.Direct
                             ? keys.computeIfAbsent(tv, k -> new LinkedHashSet<>()).add(s)
-                            : lookups.computeIfAbsent(tv, k -> new LinkedHashMap<>())
+                            : lookups.computeIfAbsent(tv, k -> new IdentityHashMap<>())
                                     .computeIfAbsent(t.mapping(), k -> new LinkedHashSet<>()).add(s);
                     found++;
                     if (added) {
@@ -126,7 +129,10 @@ public final class KeyMapper {
             if (full.contains(tv)) {
                 out.add(RefreshRequest.full(tv, cause));
             } else if (keys.containsKey(tv) || lookups.containsKey(tv)) {
-                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), lookups.getOrDefault(tv, Map.of()), false, cause));
+                // equal mappings of two uses become one lookup (by value now, once per batch)
+                Map<KeyMapping, Set<String>> byMapping = new LinkedHashMap<>();
+                lookups.getOrDefault(tv, Map.of()).forEach((m, values) -> byMapping.computeIfAbsent(m, k -> new LinkedHashSet<>()).addAll(values));
+                out.add(new RefreshRequest(tv, keys.getOrDefault(tv, Set.of()), byMapping, false, cause));
             }
         }
         return new Mapped(out, counts, unmappable, ignored);

@@ -64,6 +64,19 @@ class KeyMapperTest {
     }
 
     @Test
+    void equalMappingsOfTwoUses_becomeOneLookupWithTheValuesOfBoth() {
+        // two uses of tb_comment whose chains are the same (equal records, distinct instances)
+        KeyMapping again = new KeyMapping.Path(TB_COMMENT, "fk_post", "bigint", List.of(new KeyMapping.Hop(TB_POST, "pk_post", null)), "id", "child");
+        RefreshPlan plan = new RefreshPlan(TV_POST, Map.of(TB_COMMENT, List.of(CHILD, again)), Set.of(), List.of());
+        KeyMapper.Mapped m = new KeyMapper(List.of(plan)).map(List.of(
+                new RowChange(TB_COMMENT, Op.INSERT, null, row("fk_post", 10L), 1),
+                new RowChange(TB_COMMENT, Op.UPDATE, row("fk_post", 11L), row("fk_post", 12L), 2)));
+        assertThat(m.requests()).hasSize(1);
+        assertThat(m.requests().get(0).lookups()).hasSize(1);
+        assertThat(m.requests().get(0).lookups().get(CHILD)).containsExactlyInAnyOrder("10", "11", "12");
+    }
+
+    @Test
     void childMovedToAnotherParent_mapsOldAndNewParent() {
         KeyMapper.Mapped m = new KeyMapper(List.of(PLAN)).map(List.of(
                 new RowChange(TB_COMMENT, Op.UPDATE, row("fk_post", 10L), row("fk_post", 20L), 1)));
