@@ -56,28 +56,48 @@ final class CopyChunks {
         }
     }
 
-    /** One chunk of a document tview: per row its key as JSON and its document as JSON text, unparsed. */
-    static Chunk readTexts(Connection c, boolean currentVersions, String sql, String after, int limit)
+    /** Takes one row of a chunk's result, with the chunk's version. */
+    @FunctionalInterface
+    private interface RowReader {
+        void read(ResultSet rs, long version) throws SQLException, java.io.IOException;
+    }
+
+    /**
+     * Runs a chunk's query for the keys after {@code after} in a transaction of its own — with {@code currentVersions},
+     * under the refresh lock with the WAL position as version, else version 0 — handing each row to {@code reader}.
+     *
+     * @return the chunk's version
+     */
+    private static long scan(Connection c, boolean currentVersions, String sql, String after, RowReader reader)
             throws SQLException, java.io.IOException {
         return PostgresSessions.inTransaction(c, () -> {
             long version = currentVersions ? lockedVersion(c) : 0;
-            String[] texts = new String[2 * limit];
-            String last = null;
-            int count = 0;
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, after);
                 ps.setString(2, after);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        last = rs.getString(1);
-                        texts[2 * count] = rs.getString(2);
-                        texts[2 * count + 1] = rs.getString(3);
-                        count++;
+                        reader.read(rs, version);
                     }
                 }
             }
-            return new Chunk(null, last, texts, count, version);
+            return version;
         });
+    }
+
+    /** One chunk of a document tview: per row its key as JSON and its document as JSON text, unparsed. */
+    static Chunk readTexts(Connection c, boolean currentVersions, String sql, String after, int limit)
+            throws SQLException, java.io.IOException {
+        String[] texts = new String[2 * limit];
+        String[] last = {null};
+        int[] count = {0};
+        long version = scan(c, currentVersions, sql, after, (rs, v) -> {
+            last[0] = rs.getString(1);
+            texts[2 * count[0]] = rs.getString(2);
+            texts[2 * count[0] + 1] = rs.getString(3);
+            count[0]++;
+        });
+        return new Chunk(null, last[0], texts, count[0], version);
     }
 
     /**
@@ -102,10 +122,10 @@ final class CopyChunks {
                 g.writeFieldName("data");
                 String document = chunk.texts[2 * i + 1];
                 String literal = document == null ? null : ColumnType.documentLiteral(document);
-                if (document == null) {
-                    g.writeNull();
-                } else if (literal != null) {
+                if (literal != null) {
                     g.writeRawValue(literal);
+                } else if (document == null) {
+                    g.writeNull();
                 } else {
                     g.writeString(ColumnType.jsonText(document));
                 }
@@ -119,25 +139,16 @@ final class CopyChunks {
         return body;
     }
 
-    /** One chunk of rows after key {@code after}; with {@code currentVersions}, read under the refresh lock with the WAL position as version. */
+    /** One chunk of rows after key {@code after}, as events (see {@link #scan} for their version). */
     static Chunk read(Connection c, ClickHouseTable table, boolean currentVersions, String sql, String after)
             throws SQLException, java.io.IOException {
-        return PostgresSessions.inTransaction(c, () -> {
-            long version = currentVersions ? lockedVersion(c) : 0;
-            List<RefreshEvent> rows = new ArrayList<>();
-            String last = null;
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, after);
-                ps.setString(2, after);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        last = rs.getString(1);
-                        rows.add(row(table, ROWS.readTree(rs.getString(2)), version, rows.size() + 1));
-                    }
-                }
-            }
-            return new Chunk(rows, last);
+        List<RefreshEvent> rows = new ArrayList<>();
+        String[] last = {null};
+        scan(c, currentVersions, sql, after, (rs, version) -> {
+            last[0] = rs.getString(1);
+            rows.add(row(table, ROWS.readTree(rs.getString(2)), version, rows.size() + 1));
         });
+        return new Chunk(rows, last[0]);
     }
 
     /** Takes the refresh lock (SHARE: refreshes wait, other copies do not) and returns the WAL insert position. */

@@ -106,19 +106,8 @@ public final class TestClickHouse implements AutoCloseable {
             return;
         }
         container.getDockerClient().startContainerCmd(container.getContainerId()).exec();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (true) {
-            try {
-                if ("1".equals(query("SELECT 1").strip())) {
-                    return;
-                }
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the ClickHouse container did not answer within a minute of its restart", e);
-                }
-            }
-            Thread.sleep(200);
-        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> "1".equals(query("SELECT 1").strip()));
     }
 
     private static int freePort() throws IOException {
