@@ -1,6 +1,7 @@
 package io.tviewd.daemon.cli;
 
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.tviewd.config.TviewdConfig;
@@ -39,8 +40,9 @@ final class PopulateCommand implements Callable<Integer> {
         }
         DatabaseOptions.installState(cfg);
         PostgresSessions sessions = new PostgresSessions(cfg.database());
+        List<io.tviewd.connectors.postgres.plan.RefreshPlan> all = DatabaseOptions.all(cfg);
         try (Connection c = sessions.open("tviewd-populate", cfg.refresh().statementTimeout());
-             Refresher refresher = new Refresher(sessions, cfg.refresh())) {
+             Refresher refresher = new Refresher(sessions, cfg.refresh(), new io.tviewd.connectors.postgres.refresh.Readers(all))) {
             RefreshPlan plan = DatabaseOptions.find(c, cfg, tview);
             if (plan == null) {
                 return Main.EXIT_FAILURE;
@@ -51,7 +53,7 @@ final class PopulateCommand implements Callable<Integer> {
             System.out.printf("%n%s populated from %s: %d rows visited, %d written, %d deleted in %d ms%n", plan.tview().name(),
                     plan.tview().sourceView(), r.rows(), r.written(), r.deleted(), (System.nanoTime() - t0) / 1_000_000);
             if (r.written() + r.deleted() > 0) {
-                for (String outer : TviewMaintenance.refreshDependents(sessions, cfg.refresh(), DatabaseOptions.all(cfg), plan.tview(),
+                for (String outer : TviewMaintenance.refreshDependents(sessions, cfg.refresh(), all, plan.tview(),
                         "populate")) {
                     System.out.printf("%s diff-refreshed: it reads %s%n", outer, plan.tview().name());
                 }

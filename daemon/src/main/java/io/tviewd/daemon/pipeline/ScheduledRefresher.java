@@ -88,7 +88,7 @@ public final class ScheduledRefresher implements AutoCloseable {
     private void run(TviewStatus status) {
         long t0 = System.nanoTime();
         try (Connection c = sessions.open("tviewd-scheduled", config.statementTimeout());
-             Refresher refresher = new Refresher(sessions, config)) {
+             Refresher refresher = new Refresher(sessions, config, new io.tviewd.connectors.postgres.refresh.Readers(pipeline.plans()))) {
             TviewPopulator.Result r = TviewPopulator.populate(c, refresher, status.plan().tview(), TviewPopulator.CHUNK_SIZE,
                     io.tviewd.connectors.postgres.refresh.RefreshCause.of(MODE), (done, total) -> { });
             long nanos = System.nanoTime() - t0;

@@ -13,6 +13,7 @@ import io.tviewd.config.RefreshConfig;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.catalog.Tview;
 import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.tviewd.connectors.postgres.refresh.Readers;
 import io.tviewd.connectors.postgres.refresh.RefreshCause;
 import io.tviewd.connectors.postgres.refresh.RefreshRequest;
 import io.tviewd.connectors.postgres.refresh.RefreshResult;
@@ -52,8 +53,10 @@ public final class TviewMaintenance {
     public static RefreshResult refresh(PostgresSessions sessions, RefreshConfig config, RefreshPlan plan, List<String> keys,
                                         List<RefreshPlan> all) throws SQLException {
         RefreshResult r;
-        try (Refresher refresher = new Refresher(sessions, config)) {
-            r = refresher.refresh(List.of(request(plan, keys))).get(0);
+        try (Refresher refresher = new Refresher(sessions, config, new Readers(all))) {
+            List<RefreshResult> results = refresher.refresh(List.of(request(plan, keys)));
+            r = results.get(0);
+            logCarried(results.subList(1, results.size()), plan.tview(), "manual");
         }
         if (!r.failed() && r.written() + r.deleted() > 0) {
             refreshDependents(sessions, config, all, plan.tview(), "manual");
@@ -61,10 +64,25 @@ public final class TviewMaintenance {
         return r;
     }
 
+    /** Logs the refreshes a refresh of {@code inner} carried on to the tviews reading it (see {@link Readers}). */
+    static void logCarried(List<RefreshResult> carried, Tview inner, String mode) {
+        for (RefreshResult c : carried) {
+            if (c.failed()) {
+                LOG.error("Tview {}: the {} refresh of {}, which it reads, could not be carried on to it: {}", c.tview().name(), mode,
+                        inner.name(), c.error());
+            } else {
+                LOG.info("Tview {}: {} keys recomputed ({} written, {} deleted) from the rows a {} refresh changed in {}",
+                        c.tview().name(), c.keys(), c.written(), c.deleted(), mode, inner.name());
+            }
+        }
+    }
+
     /**
-     * After a refresh outside the change stream (manual, repair, scheduled) changed rows of {@code changed}, every
-     * tview that reads it (directly or through others) is diff-refreshed in chunks, in refresh order: their rows embed
-     * its rows, and no base-table change will bring them up to date. Returns the tviews refreshed.
+     * After a refresh outside the change stream (manual, repair, scheduled, populate) changed rows of {@code changed},
+     * the tviews that read it get them too. Those whose plans map the rows of the tviews they read
+     * ({@link RefreshPlan#tviewMappings}) already did, in the same refresher call ({@link Readers}); every other tview
+     * that reads it (directly or through others) is diff-refreshed here in chunks, in refresh order: their rows embed its
+     * rows, and no base-table change will bring them up to date. Returns the tviews diff-refreshed.
      *
      * @param all every plan, in refresh order (dependencies first)
      */
@@ -72,11 +90,11 @@ public final class TviewMaintenance {
                                                  String mode) throws SQLException {
         List<String> done = new ArrayList<>();
         for (RefreshPlan p : all) {
-            if (!p.tview().dependsOn().contains(changed.table())) {
+            if (!p.tview().dependsOn().contains(changed.table()) || p.mapsTviewRows()) {
                 continue;
             }
             try (Connection c = sessions.open("tviewd-dependents", config.statementTimeout());
-                 Refresher refresher = new Refresher(sessions, config)) {
+                 Refresher refresher = new Refresher(sessions, config, new Readers(all))) {
                 TviewPopulator.populate(c, refresher, p.tview(), TviewPopulator.CHUNK_SIZE,
                         RefreshCause.of(mode, Set.of(changed.table()), Set.of()), (n, total) -> { });
             }
@@ -89,7 +107,7 @@ public final class TviewMaintenance {
 
     public static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
                                   LongConsumer progress, List<RefreshPlan> all) throws SQLException {
-        Verified v = verify(sessions, config, t, repair, chunkSize, progress);
+        Verified v = verify(sessions, config, t, repair, chunkSize, progress, new Readers(all));
         if (v.repaired() > 0) {
             refreshDependents(sessions, config, all, t, "repair");
         }
@@ -97,13 +115,15 @@ public final class TviewMaintenance {
     }
 
     private static Verified verify(PostgresSessions sessions, RefreshConfig config, Tview t, boolean repair, int chunkSize,
-                           LongConsumer progress) throws SQLException {
+                           LongConsumer progress, Readers readers) throws SQLException {
         AtomicLong repaired = new AtomicLong();
         try (Connection c = sessions.open("tviewd-verify", config.statementTimeout());
-             Refresher refresher = new Refresher(sessions, config)) {
+             Refresher refresher = new Refresher(sessions, config, readers)) {
             TviewVerifier.Report report = TviewVerifier.verify(c, t, chunkSize, (diff, checked) -> {
                 if (repair && !diff.isEmpty()) {
-                    RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), RefreshCause.of("repair")))).get(0);
+                    List<RefreshResult> results = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), RefreshCause.of("repair"))));
+                    RefreshResult r = results.get(0);
+                    logCarried(results.subList(1, results.size()), t, "repair");
                     if (r.failed()) {
                         throw new io.tviewd.connectors.postgres.refresh.RefreshFailedException(r);
                     }

@@ -73,6 +73,11 @@ public final class PlanFingerprint {
         Map<String, TreeSet<String>> read = new TreeMap<>();
         plan.readColumns().forEach((table, cols) -> read.put(table.toString(), new TreeSet<>(cols)));
         sb.append(read).append('\n').append(plan.lineage()).append('\n').append(plan.warnings());
+        if (plan.mapsTviewRows()) {
+            Map<String, List<KeyMapping>> inner = new TreeMap<>();
+            plan.tviewMappings().forEach((table, list) -> inner.put(table.toString(), list));
+            sb.append('\n').append(inner);
+        }
         return sb.toString();
     }
 

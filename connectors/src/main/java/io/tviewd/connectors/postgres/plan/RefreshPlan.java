@@ -16,9 +16,14 @@ import io.tviewd.connectors.postgres.catalog.Tview;
  *        a mapping's column); an UPDATE that changes none of them maps to nothing. Only for tables whose old images
  *        carry every column (REPLICA IDENTITY FULL) and whose reads are all known; absent means any column counts
  * @param lineage per use of a base table in the view, the mapping that covers it or why none does ({@code check} prints it)
+ * @param tviewMappings per tview the source view reads directly, how a changed row of it (old or new) maps to keys of this
+ *        one, derived with that tview read as a table: a refresh of the inner tview by any command carries its actual
+ *        row changes up a level at a time. Empty when the view reads no tview, or when some tview it reads has no such
+ *        mapping; a change to an inner tview outside the change stream then diff-refreshes this whole tview
  */
 public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
-                          List<String> warnings, Map<TableName, Set<String>> readColumns, List<String> lineage) {
+                          List<String> warnings, Map<TableName, Set<String>> readColumns, List<String> lineage,
+                          Map<TableName, List<KeyMapping>> tviewMappings) {
 
     public RefreshPlan {
         mappings = Map.copyOf(mappings);
@@ -26,11 +31,22 @@ public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings
         warnings = List.copyOf(warnings);
         readColumns = Map.copyOf(readColumns);
         lineage = List.copyOf(lineage);
+        tviewMappings = Map.copyOf(tviewMappings);
+    }
+
+    public RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped, List<String> warnings,
+                       Map<TableName, Set<String>> readColumns, List<String> lineage) {
+        this(tview, mappings, unmapped, warnings, readColumns, lineage, Map.of());
+    }
+
+    /** True when a change to the tviews this one reads maps to its keys row by row (see {@link #tviewMappings}). */
+    public boolean mapsTviewRows() {
+        return !tviewMappings.isEmpty();
     }
 
     /** A plan where every column of every base table counts as read. */
     public RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped, List<String> warnings) {
-        this(tview, mappings, unmapped, warnings, Map.of(), List.of());
+        this(tview, mappings, unmapped, warnings, Map.of(), List.of(), Map.of());
     }
 
     public List<KeyMapping> mappingsFor(TableName table) {

@@ -170,7 +170,70 @@ public final class RefreshPlanner {
             }
         }
         checkReplicaIdentity(t, mappings, warnings);
-        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report);
+        Map<TableName, List<KeyMapping>> readers = tviewMappings(t, report);
+        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report, readers);
+    }
+
+    /**
+     * How a changed row of each tview the source view reads maps to keys of {@code t}: the source view analysed again
+     * with every tview read as a table (not followed into its own view), so each level maps from the rows of the level
+     * below, whatever changed them. Empty unless every tview the view reads is covered that way; a change to such an
+     * inner tview outside the change stream then diff-refreshes all of {@code t} instead (see RefreshPlan).
+     */
+    private Map<TableName, List<KeyMapping>> tviewMappings(Tview t, List<String> report) throws SQLException {
+        if (t.dependsOn().isEmpty()) {
+            return Map.of();
+        }
+        Lineage.Result lineage;
+        try {
+            lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), Map.of());
+        } catch (RuntimeException e) {
+            report.add("tviews read: each change to one diff-refreshes this whole tview (" + e.getMessage() + ")");
+            return Map.of();
+        }
+        Set<TableName> tviews = new LinkedHashSet<>(t.dependsOn());
+        Map<TableName, List<KeyMapping>> out = new LinkedHashMap<>();
+        List<String> lines = new ArrayList<>();
+        for (Lineage.Problem pr : lineage.problems()) {
+            if (pr.use() != null && tviews.contains(pr.use().table())) {
+                report.add("tview " + pr.use().describe() + ": its own row changes map to nothing (" + pr.reason()
+                        + "), so each change to it outside the change stream diff-refreshes this whole tview");
+                return Map.of();
+            }
+        }
+        for (Lineage.Root r : lineage.roots()) {
+            if (tviews.contains(r.use().table())) {
+                KeyMapping m = new KeyMapping.Direct(r.use().table(), r.column());
+                if (!out.computeIfAbsent(r.use().table(), k -> new ArrayList<>()).contains(m)) {
+                    out.get(r.use().table()).add(m);
+                    lines.add("tview " + r.use().describe() + ": a changed row's " + r.column() + " is the key");
+                }
+            }
+        }
+        for (Map.Entry<Lineage.Use, List<Lineage.Chain>> e : lineage.chains().entrySet()) {
+            TableName table = e.getKey().table();
+            if (!tviews.contains(table)) {
+                continue;
+            }
+            for (Lineage.Chain c : e.getValue()) {
+                KeyMapping.Path p = toPath(c, Map.of());
+                if (!out.computeIfAbsent(table, k -> new ArrayList<>()).contains(p)) {
+                    out.get(table).add(p);
+                }
+                lines.add("tview " + e.getKey().describe() + ": its changed rows map by " + p.kind() + " " + p.describe()
+                        + " → key " + c.root().column());
+            }
+        }
+        // a tview read only deeper down (through another tview) reaches this one through that one's changes
+        for (Lineage.Use u : lineage.uses()) {
+            if (tviews.contains(u.table()) && !out.containsKey(u.table())) {
+                report.add("tview " + u.describe() + ": no chain maps its rows, so each change to it outside the change stream"
+                        + " diff-refreshes this whole tview");
+                return Map.of();
+            }
+        }
+        report.addAll(lines);
+        return out;
     }
 
     /** The view text around a use, so an operator sees which part of the view is meant. */

@@ -60,21 +60,40 @@ public final class RefreshStatements {
 
     /** {@link #refreshByKeys(Tview, Emit)} with the parameter placeholders of generated functions ({@code $1}, {@code $2}). */
     public static String refreshByKeys(Tview t, Emit emit, String keysParam, String contextParam) {
+        return refreshByKeys(t, emit, keysParam, contextParam, List.of());
+    }
+
+    /**
+     * {@link #refreshByKeys(Tview, Emit)} that also returns, after the four counts, one {@code text[]} per column of
+     * {@code tracked}: the distinct non-null values that column had before or has after, over the rows this statement
+     * wrote or deleted (what the tviews reading this one map to their keys, see {@link Readers}).
+     */
+    public static String refreshByKeys(Tview t, Emit emit, List<String> tracked) {
+        return refreshByKeys(t, emit, "?", "?", tracked);
+    }
+
+    private static String refreshByKeys(Tview t, Emit emit, String keysParam, String contextParam, List<String> tracked) {
         String keyFilter = "v." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
         String deleteFilter = "t." + quote(t.keyColumn()) + " = ANY(" + keyArray(t, keysParam) + ")";
-        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ", emit, contextParam);
+        return refresh(t, " WHERE " + keyFilter, deleteFilter + " AND ", emit, contextParam, tracked);
     }
 
     /** Recomputes the whole tview; parameter 1 (unless {@link Emit#NONE}) is the event context; result as {@link #refreshByKeys}. */
     public static String refreshAll(Tview t, Emit emit) {
-        return refresh(t, "", "", emit, "?");
+        return refresh(t, "", "", emit, "?", List.of());
+    }
+
+    /** {@link #refreshAll(Tview, Emit)} returning the tracked columns' values as {@link #refreshByKeys(Tview, Emit, List)}. */
+    public static String refreshAll(Tview t, Emit emit, List<String> tracked) {
+        return refresh(t, "", "", emit, "?", tracked);
     }
 
     public static String refreshAll(Tview t, Emit emit, String contextParam) {
-        return refresh(t, "", "", emit, contextParam);
+        return refresh(t, "", "", emit, contextParam, List.of());
     }
 
-    private static String refresh(Tview t, String sourceWhere, String deletePrefix, Emit emit, String contextParam) {
+    private static String refresh(Tview t, String sourceWhere, String deletePrefix, Emit emit, String contextParam,
+                                  List<String> tracked) {
         String key = quote(t.keyColumn());
         String cols = columnList(t.columns(), "");
         String vcols = columnList(t.columns(), "v.");
@@ -102,10 +121,20 @@ public final class RefreshStatements {
         boolean events = emit != Emit.NONE;
         String row = emit == Emit.ROWS ? "to_jsonb(t)" : "NULL::jsonb";
         // xmax = 0 marks a row this statement inserted (rather than updated)
-        sql.append("\n  RETURNING ").append(events ? "t." + key + " AS k, " + row + " AS d, (t.xmax = 0) AS i" : "1").append("),\n")
+        // the tracked columns' values after (up) and, for deletes, before (del); old values of updated rows come from
+        // "old", which sees the table as the statement found it (every part of one statement shares its snapshot)
+        String returned = tracked.isEmpty() ? "" : ", " + java.util.stream.IntStream.range(0, tracked.size())
+                .mapToObj(i -> "t." + quote(tracked.get(i)) + " AS x" + i).collect(Collectors.joining(", "));
+        boolean keyed = events || !tracked.isEmpty();
+        sql.append("\n  RETURNING ").append(events ? "t." + key + " AS k, " + row + " AS d, (t.xmax = 0) AS i" : keyed ? "t." + key + " AS k" : "1")
+                .append(returned).append("),\n")
                 .append("del AS (DELETE FROM ").append(t.table().quoted()).append(" t WHERE ").append(deletePrefix)
                 .append("NOT EXISTS (SELECT 1 FROM src WHERE src.").append(key).append(" = t.").append(key)
-                .append(") RETURNING ").append(events ? "t." + key + " AS k" : "1").append(")");
+                .append(") RETURNING ").append(keyed ? "t." + key + " AS k" : "1").append(returned).append(")");
+        if (!tracked.isEmpty()) {
+            sql.append(",\nold AS (SELECT t.").append(key).append(" AS k").append(returned).append(" FROM ").append(t.table().quoted())
+                    .append(" t WHERE t.").append(key).append(" IN (SELECT up.k FROM up))");
+        }
         if (events) {
             // one message per EVENTS_PER_MESSAGE changed rows: the decoder's cost is per message, not per byte
             String element = emit == Emit.ROWS ? "json_build_array(e.o, e.k, e.d)" : "json_build_array(e.o, e.k)";
@@ -121,6 +150,11 @@ public final class RefreshStatements {
         }
         sql.append("\nSELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM del), ")
                 .append(events ? "(SELECT count(*) FROM ev)" : "0");
+        for (int i = 0; i < tracked.size(); i++) {
+            String x = "x" + i;
+            sql.append(", (SELECT array_agg(DISTINCT c.v) FROM (SELECT up.").append(x).append("::text AS v FROM up UNION ALL SELECT old.")
+                    .append(x).append("::text FROM old UNION ALL SELECT del.").append(x).append("::text FROM del) c WHERE c.v IS NOT NULL)");
+        }
         return sql.toString();
     }
 

@@ -35,11 +35,21 @@ public final class Refresher implements AutoCloseable {
     private final PostgresSessions sessions;
     private final RefreshConfig config;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final Readers readers;
     private Connection connection;
 
     public Refresher(PostgresSessions sessions, RefreshConfig config) {
+        this(sessions, config, Readers.NONE);
+    }
+
+    /**
+     * A refresher that carries the row changes it makes to a tview on to the tviews that read it ({@link Readers}), in
+     * the same transaction: their results follow the requested ones in what {@link #refresh} returns.
+     */
+    public Refresher(PostgresSessions sessions, RefreshConfig config, Readers readers) {
         this.sessions = sessions;
         this.config = config;
+        this.readers = readers;
     }
 
     /**
@@ -68,12 +78,20 @@ public final class Refresher implements AutoCloseable {
             statement(c, "lock", RefreshStatements.LOCK).execute();
             awaitVisible(c, sourceXids);
             Transaction tx = new Transaction(c);
-            for (RefreshRequest r : requests) {
+            List<RefreshRequest> work = new ArrayList<>(requests);
+            for (int i = 0; i < work.size(); i++) {
+                RefreshRequest r = work.get(i);
                 long start = System.nanoTime();
                 tx.savepoint = c.setSavepoint();
                 try {
-                    results.add(refreshOne(c, r, start, tx));
+                    Map<String, Set<String>> changed = new HashMap<>();
+                    results.add(refreshOne(c, r, start, tx, changed));
                     c.releaseSavepoint(tx.savepoint);
+                    if (!changed.isEmpty()) {
+                        for (RefreshRequest owed : readers.owed(r.tview(), changed, r.cause())) {
+                            schedule(work, i, owed);
+                        }
+                    }
                 } catch (SQLException e) {
                     if (isRetriable(e)) {
                         throw e;
@@ -90,6 +108,26 @@ public final class Refresher implements AutoCloseable {
             discardConnection();
             throw e;
         }
+    }
+
+    /**
+     * Puts a reader's request after position {@code done}: merged into its pending request, or inserted before the
+     * first pending one that comes later in refresh order. A reader already refreshed in this call (requests passed
+     * out of order) is refreshed again.
+     */
+    private void schedule(List<RefreshRequest> work, int done, RefreshRequest owed) {
+        int at = work.size();
+        for (int j = done + 1; j < work.size(); j++) {
+            RefreshRequest w = work.get(j);
+            if (w.tview().table().equals(owed.tview().table())) {
+                work.set(j, Readers.merge(w, owed));
+                return;
+            }
+            if (at == work.size() && readers.order(w.tview()) > readers.order(owed.tview())) {
+                at = j;
+            }
+        }
+        work.add(at, owed);
     }
 
     /** Waits (polling, 1 ms apart) until every xid is visible in a fresh snapshot; gives up with an error after the statement timeout. */
@@ -157,14 +195,21 @@ public final class Refresher implements AutoCloseable {
         }
     }
 
-    private RefreshResult refreshOne(Connection c, RefreshRequest r, long start, Transaction tx) throws SQLException {
+    /**
+     * Refreshes one tview; the old and new values of the columns its readers map ({@link Readers#tracked}) over the rows
+     * it wrote or deleted are added to {@code changed}, per column.
+     */
+    private RefreshResult refreshOne(Connection c, RefreshRequest r, long start, Transaction tx,
+                                     Map<String, Set<String>> changed) throws SQLException {
         Tview t = r.tview();
+        List<String> tracked = readers.tracked(t);
         if (r.full()) {
-            PreparedStatement ps = statement(c, "all:" + t.table(), RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config)));
+            PreparedStatement ps = statement(c, "all:" + t.table() + tracked,
+                    RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config), tracked));
             if (config.emitEvents()) {
                 ps.setString(1, r.cause().json());
             }
-            long[] counts = counts(ps);
+            long[] counts = counts(ps, tracked, changed);
             return new RefreshResult(t, true, counts[0], counts[1], counts[2], counts[0] - counts[1],
                     System.nanoTime() - start, null);
         }
@@ -195,7 +240,8 @@ public final class Refresher implements AutoCloseable {
         long written = 0;
         long deleted = 0;
         if (!keys.isEmpty()) {
-            PreparedStatement ps = statement(c, "keys:" + t.table(), RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config)));
+            PreparedStatement ps = statement(c, "keys:" + t.table() + tracked,
+                    RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config), tracked));
             if (config.emitEvents()) {
                 ps.setString(3, r.cause().json());
             }
@@ -207,7 +253,7 @@ public final class Refresher implements AutoCloseable {
                 Array arr = textArray(c, chunk);
                 ps.setArray(1, arr);
                 ps.setArray(2, arr);
-                long[] counts = counts(ps);
+                long[] counts = counts(ps, tracked, changed);
                 found += counts[0];
                 written += counts[1];
                 deleted += counts[2];
@@ -216,9 +262,18 @@ public final class Refresher implements AutoCloseable {
         return new RefreshResult(t, false, keys.size(), written, deleted, found - written, System.nanoTime() - start, null);
     }
 
-    private static long[] counts(PreparedStatement ps) throws SQLException {
+    private static long[] counts(PreparedStatement ps, List<String> tracked, Map<String, Set<String>> changed) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
             rs.next();
+            for (int i = 0; i < tracked.size(); i++) {
+                Array values = rs.getArray(5 + i);
+                if (values != null) {
+                    Set<String> into = changed.computeIfAbsent(tracked.get(i), k -> new LinkedHashSet<>());
+                    for (Object v : (Object[]) values.getArray()) {
+                        into.add((String) v);
+                    }
+                }
+            }
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         }
     }

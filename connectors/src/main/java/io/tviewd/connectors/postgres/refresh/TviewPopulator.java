@@ -20,6 +20,8 @@ import io.tviewd.connectors.postgres.catalog.Tview;
  */
 public final class TviewPopulator {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TviewPopulator.class);
+
     /** Keys per chunk where nobody chose: small enough for any chunk to fit well within a statement timeout. */
     public static final int CHUNK_SIZE = 1000;
 
@@ -67,7 +69,7 @@ public final class TviewPopulator {
             if (keys.isEmpty()) {
                 break;
             }
-            RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys), cause))).get(0);
+            RefreshResult r = first(refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(keys), cause))));
             if (r.failed()) {
                 throw new RefreshFailedException(r);
             }
@@ -83,7 +85,7 @@ public final class TviewPopulator {
         long[] removed = {0};
         TviewVerifier.verify(reader, t, chunkSize, (diff, checked) -> {
             if (!diff.isEmpty()) {
-                RefreshResult r = refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), cause))).get(0);
+                RefreshResult r = first(refresher.refresh(List.of(RefreshRequest.keys(t, Set.copyOf(diff), cause))));
                 if (r.failed()) {
                     throw new RefreshFailedException(r);
                 }
@@ -92,5 +94,19 @@ public final class TviewPopulator {
         });
         deleted += removed[0];
         return new Result(done, written, deleted);
+    }
+
+    /**
+     * The chunk's own result. The others are the tviews reading it, carried on by the refresher ({@link Readers}); one that
+     * failed is logged (it keeps its own rows, and the daemon's quarantine of it pays what it owes), never the chunk's failure.
+     */
+    private static RefreshResult first(List<RefreshResult> results) {
+        for (RefreshResult carried : results.subList(1, results.size())) {
+            if (carried.failed()) {
+                LOG.error("Tview {}: a populate chunk of the tview it reads could not be carried on to it: {}", carried.tview().name(),
+                        carried.error());
+            }
+        }
+        return results.get(0);
     }
 }

@@ -65,6 +65,18 @@ class RefreshStatementsTest {
     }
 
     @Test
+    void refreshByKeys_withTrackedColumns_returnsTheirOldAndNewValuesOverChangedRows() {
+        String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.NONE, java.util.List.of("pk_post"));
+        assertThat(sql).contains("RETURNING t.\"id\" AS k, t.\"pk_post\" AS x0)")
+                .contains("old AS (SELECT t.\"id\" AS k, t.\"pk_post\" AS x0 FROM \"public\".\"tv_post\" t WHERE t.\"id\" IN (SELECT up.k FROM up))")
+                .endsWith(", 0, (SELECT array_agg(DISTINCT c.v) FROM (SELECT up.x0::text AS v FROM up UNION ALL SELECT old.x0::text FROM old"
+                        + " UNION ALL SELECT del.x0::text FROM del) c WHERE c.v IS NOT NULL)");
+        // without readers the statement is unchanged
+        assertThat(RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.NONE, java.util.List.of()))
+                .isEqualTo(RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.NONE));
+    }
+
+    @Test
     void refreshAll_hasNoKeyFilter() {
         String sql = RefreshStatements.refreshAll(tvPost(), RefreshStatements.Emit.NONE);
         assertThat(sql).startsWith("WITH src AS (SELECT v.\"id\", v.\"pk_post\", v.\"data\" FROM \"public\".\"v_post\" v),")
