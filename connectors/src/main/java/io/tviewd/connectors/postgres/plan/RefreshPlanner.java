@@ -203,9 +203,10 @@ public final class RefreshPlanner {
         }
         for (Lineage.Root r : lineage.roots()) {
             if (tviews.contains(r.use().table())) {
+                List<KeyMapping> list = out.computeIfAbsent(r.use().table(), k -> new ArrayList<>());
                 KeyMapping m = new KeyMapping.Direct(r.use().table(), r.column());
-                if (!out.computeIfAbsent(r.use().table(), k -> new ArrayList<>()).contains(m)) {
-                    out.get(r.use().table()).add(m);
+                if (!list.contains(m)) {
+                    list.add(m);
                     lines.add("tview " + r.use().describe() + ": a changed row's " + r.column() + " is the key");
                 }
             }
@@ -217,8 +218,9 @@ public final class RefreshPlanner {
             }
             for (Lineage.Chain c : e.getValue()) {
                 KeyMapping.Path p = toPath(c, Map.of());
-                if (!out.computeIfAbsent(table, k -> new ArrayList<>()).contains(p)) {
-                    out.get(table).add(p);
+                List<KeyMapping> list = out.computeIfAbsent(table, k -> new ArrayList<>());
+                if (!list.contains(p)) {
+                    list.add(p);
                 }
                 lines.add("tview " + e.getKey().describe() + ": its changed rows map by " + p.kind() + " " + p.describe()
                         + " → key " + c.root().column());

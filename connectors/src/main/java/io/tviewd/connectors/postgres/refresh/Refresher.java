@@ -35,6 +35,7 @@ public final class Refresher implements AutoCloseable {
     private final PostgresSessions sessions;
     private final RefreshConfig config;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    /** Fixed for the refresher's life, so each tview's statements (which return what its readers track) are too. */
     private final Readers readers;
     private Connection connection;
 
@@ -204,7 +205,7 @@ public final class Refresher implements AutoCloseable {
         Tview t = r.tview();
         List<String> tracked = readers.tracked(t);
         if (r.full()) {
-            PreparedStatement ps = statement(c, "all:" + t.table() + tracked,
+            PreparedStatement ps = statement(c, "all:" + t.table(),
                     RefreshStatements.refreshAll(t, RefreshStatements.Emit.of(config), tracked));
             if (config.emitEvents()) {
                 ps.setString(1, r.cause().json());
@@ -240,7 +241,7 @@ public final class Refresher implements AutoCloseable {
         long written = 0;
         long deleted = 0;
         if (!keys.isEmpty()) {
-            PreparedStatement ps = statement(c, "keys:" + t.table() + tracked,
+            PreparedStatement ps = statement(c, "keys:" + t.table(),
                     RefreshStatements.refreshByKeys(t, RefreshStatements.Emit.of(config), tracked));
             if (config.emitEvents()) {
                 ps.setString(3, r.cause().json());
