@@ -399,6 +399,85 @@ class LineageDifferentialIT {
                 });
             }
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "deep nesting, seed 7");
+            // both are cdc, so the stream maps by level: tag, link and product changes reach tv_customer only as the row
+            // changes they made to tv_product, carried on in the same transaction; none maps to a customer itself
+            var outer = daemon.pipeline().status().get("tv_customer");
+            assertThat(outer.plan().byLevel()).isTrue();
+            assertThat(outer.plan().levelMappings().keySet().stream().map(Object::toString))
+                    .containsExactlyInAnyOrder("public.tb_customer", "public.tb_order", "public.tb_item");
+            Map<String, Long> mapped = new LinkedHashMap<>();
+            outer.toJson().getJsonArray("baseTables").forEach(b -> mapped.put(((io.vertx.core.json.JsonObject) b).getString("table"),
+                    ((io.vertx.core.json.JsonObject) b).getLong("keysMapped")));
+            assertThat(mapped).containsEntry("public.tb_tag", 0L).containsEntry("public.tb_product_tag", 0L)
+                    .containsEntry("public.tb_product", 0L);
+            assertThat(mapped.get("public.tb_item")).isPositive();
+            assertThat(outer.toJson().getBoolean("mapsByLevel")).isTrue();
+            assertThat(outer.toJson().getJsonArray("tviewsRead").encode()).contains("public.tv_product").contains("multi-hop");
+        }
+    }
+
+    /**
+     * A carried refresh that commits part of its work (more keys than {@code refresh.max-keys-per-statement}) and then
+     * fails: the outer tview's keys came from the rows the committed part changed, which a retry finds fresh already. The
+     * outer is recorded as owed before that commit, so the running pipeline pays it after the retry, and a restart after
+     * an interrupted call pays it too.
+     */
+    @Test
+    void carriedRefreshInterruptedAfterAPartialCommit_owesTheOuterTview_andConverges() throws Exception {
+        DatabaseConfig db = TestDatabase.get().createDatabase("lineage_interrupted");
+        try (Connection c = session(db)) {
+            exec(c, DEEP_SCHEMA);
+        }
+        String[] env = {"TVIEWD_CDC_SLOT_NAME", "lineage_interrupted", "TVIEWD_REFRESH_MAX_KEYS_PER_STATEMENT", "2"};
+        // the first refresh of tv_customer after this fails with a serialization failure, which a refresher retries
+        String failOnce = """
+                CREATE SEQUENCE IF NOT EXISTS public.fail_once;
+                SELECT setval('public.fail_once', 1, false);
+                CREATE OR REPLACE FUNCTION public.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF nextval('public.fail_once') = 1 THEN RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001'; END IF;
+                    RETURN NULL;
+                END $$;
+                DROP TRIGGER IF EXISTS fail_once ON tv_customer;
+                CREATE TRIGGER fail_once AFTER INSERT OR UPDATE OR DELETE ON tv_customer FOR EACH STATEMENT EXECUTE FUNCTION public.fail_once();
+                """;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, env)); Connection c = session(db)) {
+            assertThat(daemon.pipeline().status().get("tv_customer").plan().byLevel()).isTrue();
+            exec(c, failOnce);
+            exec(c, "UPDATE tb_product SET name = name || ' (renamed)'");
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "after an interrupted carried refresh");
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT last_value::text FROM public.fail_once")).isNotEqualTo("1");
+            await().atMost(Duration.ofSeconds(30)).until(() -> daemon.pipeline().status().get("tv_customer").fullRefreshes() > 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(io.tviewd.daemon.support.Sql.text(c,
+                    "SELECT count(*)::text FROM tviewd.owed_refresh")));
+        }
+        // a call interrupted the same way while no daemon runs: the debt is stored, and the next start pays it
+        List<io.tviewd.connectors.postgres.plan.RefreshPlan> plans;
+        io.tviewd.config.RefreshConfig refreshConfig;
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, env))) {
+            plans = daemon.pipeline().plans();
+            refreshConfig = daemon.config().refresh();
+        }
+        Tview inner = plans.stream().map(io.tviewd.connectors.postgres.plan.RefreshPlan::tview)
+                .filter(t -> t.name().equals("tv_product")).findFirst().orElseThrow();
+        try (Connection c = session(db); var refresher = new io.tviewd.connectors.postgres.refresh.Refresher(new PostgresSessions(db),
+                refreshConfig, new io.tviewd.connectors.postgres.refresh.Readers(plans))) {
+            exec(c, failOnce);
+            exec(c, "UPDATE tb_product SET name = name || ' again'");
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>(List.of(io.tviewd.daemon.support.Sql.text(c,
+                    "SELECT string_agg(id::text, ',') FROM tb_product").split(",")));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> refresher.refresh(List.of(
+                    io.tviewd.connectors.postgres.refresh.RefreshRequest.keys(inner, keys,
+                            io.tviewd.connectors.postgres.refresh.RefreshCause.of("manual")))))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("injected failure");
+            assertThat(refresher.takeInterruptedWithDebts()).isTrue();
+            assertThat(io.tviewd.daemon.support.Sql.text(c, "SELECT string_agg(tview || ': ' || reason, '; ') FROM tviewd.owed_refresh"))
+                    .isEqualTo("public.tv_customer: " + io.tviewd.connectors.postgres.refresh.Refresher.INTERRUPTED);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, env)); Connection c = session(db)) {
+            Tviews.awaitConverged(db, Duration.ofSeconds(60), "after a restart that found an interrupted carried refresh");
+            await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(io.tviewd.daemon.support.Sql.text(c,
+                    "SELECT count(*)::text FROM tviewd.owed_refresh")));
         }
     }
 

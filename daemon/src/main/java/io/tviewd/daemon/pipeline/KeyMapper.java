@@ -46,17 +46,35 @@ public final class KeyMapper {
     private final Map<TableName, List<RefreshPlan>> plansByTable = new HashMap<>();
     private final List<RefreshPlan> ordered;
 
-    /** @param plans refresh plans in refresh order (a tview after the tviews it reads) */
+    /**
+     * @param plans refresh plans in refresh order (a tview after the tviews it reads). A plan every tview of which it reads
+     *        is among them maps by level ({@link RefreshPlan#streamMappings}): the refresher carries the inner tviews' row
+     *        changes on to it ({@link #carriedTo})
+     */
     public KeyMapper(List<RefreshPlan> plans) {
         this.ordered = List.copyOf(plans);
         for (RefreshPlan p : plans) {
-            for (Map.Entry<TableName, List<KeyMapping>> e : p.mappings().entrySet()) {
+            for (Map.Entry<TableName, List<KeyMapping>> e : p.streamMappings(carriedTo(p, plans)).entrySet()) {
                 for (KeyMapping m : e.getValue()) {
                     byTable.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new Target(p, m));
                 }
             }
             p.tview().baseTables().forEach(b -> plansByTable.computeIfAbsent(b.name(), k -> new ArrayList<>()).add(p));
         }
+    }
+
+    /**
+     * True when the refresher of these plans must carry the row changes of the tviews {@code p} reads on to it (and
+     * does, given {@code Readers} built from the plans this is true for): every one of them is refreshed from the same
+     * change stream, so base-table changes below them need not map to {@code p} at all.
+     */
+    public static boolean carriedTo(RefreshPlan p, List<RefreshPlan> plans) {
+        if (!p.byLevel()) {
+            return false;
+        }
+        Set<TableName> streamed = new java.util.HashSet<>();
+        plans.forEach(q -> streamed.add(q.tview().table()));
+        return streamed.containsAll(p.tview().dependsOn());
     }
 
     public Mapped map(List<RowChange> changes) {

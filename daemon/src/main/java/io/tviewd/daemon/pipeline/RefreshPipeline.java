@@ -20,6 +20,7 @@ import io.tviewd.connectors.TableName;
 import io.tviewd.connectors.postgres.PostgresSessions;
 import io.tviewd.connectors.postgres.catalog.Tview;
 import io.tviewd.connectors.postgres.plan.RefreshPlan;
+import io.tviewd.connectors.postgres.refresh.Readers;
 import io.tviewd.connectors.postgres.refresh.RefreshFailedException;
 import io.tviewd.connectors.postgres.refresh.RefreshRequest;
 import io.tviewd.connectors.postgres.refresh.RefreshResult;
@@ -149,8 +150,15 @@ public final class RefreshPipeline implements ChangeHandler {
         return lastLsn.get();
     }
 
+    /**
+     * The mapper of the cdc-mode plans; the refresher gets their readers. A cdc tview that reads only cdc tviews maps by
+     * level: base-table changes below the tviews it reads reach it as their row changes, carried on by the refresher in
+     * the same transaction ({@link KeyMapper#carriedTo}).
+     */
     private KeyMapper cdcMapper() {
-        return new KeyMapper(plans.stream().filter(p -> MODE.equals(modes.get(p.tview().name()))).toList());
+        List<RefreshPlan> cdc = plans.stream().filter(p -> MODE.equals(modes.get(p.tview().name()))).toList();
+        refresher.readers(new Readers(cdc, p -> KeyMapper.carriedTo(p, cdc)));
+        return new KeyMapper(cdc);
     }
 
     /**
@@ -211,6 +219,10 @@ public final class RefreshPipeline implements ChangeHandler {
                     () -> refresher.refresh(requests, xids),
                     e -> e instanceof SQLException s && Refresher.isRetriable(s));
             record(results);
+        }
+        if (refresher.takeInterruptedWithDebts()) {
+            // a failed try committed part of its work: the tviews it would have carried changes on to are owed now
+            loadOwed();
         }
         recoverOwed(false);
         changesConsumed.addAndGet(batch.changes().size());

@@ -91,14 +91,7 @@ public final class TviewStatus {
     public JsonObject toJson() {
         JsonArray bases = new JsonArray();
         for (BaseTable b : plan.tview().baseTables()) {
-            JsonArray mappings = new JsonArray();
-            for (KeyMapping m : plan.mappingsFor(b.name())) {
-                JsonObject mj = new JsonObject().put("kind", m.kind()).put("column", m.rowColumn());
-                if (m instanceof KeyMapping.Path p) {
-                    mj.put("path", p.describe());
-                }
-                mappings.add(mj);
-            }
+            JsonArray mappings = mappingsJson(plan.mappingsFor(b.name()));
             AtomicLong mapped = keysMappedPerTable.get(b.name());
             AtomicLong ignored = changesIgnoredPerTable.get(b.name());
             Set<String> read = plan.readColumns().get(b.name());
@@ -111,6 +104,9 @@ public final class TviewStatus {
                     .put("readColumns", read == null ? null : new JsonArray(List.copyOf(read)))
                     .put("changesIgnored", ignored == null ? 0 : ignored.get()));
         }
+        JsonArray tviewsRead = new JsonArray();
+        plan.tviewMappings().forEach((table, ms) -> tviewsRead.add(new JsonObject().put("table", table.toString())
+                .put("mappings", mappingsJson(ms))));
         return new JsonObject()
                 .put("name", name())
                 .put("table", plan.tview().table().toString())
@@ -120,6 +116,8 @@ public final class TviewStatus {
                 .put("mode", mode)
                 .put("baseTables", bases)
                 .put("dependsOn", new JsonArray(plan.tview().dependsOn().stream().map(TableName::toString).toList()))
+                .put("tviewsRead", tviewsRead)
+                .put("mapsByLevel", plan.byLevel())
                 .put("lastRefreshAt", lastRefreshAt == null ? null : lastRefreshAt.toString())
                 .put("lastRefreshDurationMs", lastRefreshMillis < 0 ? null : lastRefreshMillis)
                 .put("lastError", lastError)
@@ -145,5 +143,17 @@ public final class TviewStatus {
                         .put("changesIgnored", changesIgnoredPerTable.values().stream().mapToLong(AtomicLong::get).sum())
                         .put("fullRefreshes", fullRefreshes.get())
                         .put("failures", failures.get()));
+    }
+
+    private static JsonArray mappingsJson(List<KeyMapping> ms) {
+        JsonArray out = new JsonArray();
+        for (KeyMapping m : ms) {
+            JsonObject mj = new JsonObject().put("kind", m.kind()).put("column", m.rowColumn());
+            if (m instanceof KeyMapping.Path p) {
+                mj.put("path", p.describe());
+            }
+            out.add(mj);
+        }
+        return out;
     }
 }

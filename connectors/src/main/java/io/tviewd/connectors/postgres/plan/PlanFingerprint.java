@@ -77,6 +77,9 @@ public final class PlanFingerprint {
             Map<String, List<KeyMapping>> inner = new TreeMap<>();
             plan.tviewMappings().forEach((table, list) -> inner.put(table.toString(), list));
             sb.append('\n').append(inner);
+            Map<String, List<KeyMapping>> level = new TreeMap<>();
+            plan.levelMappings().forEach((table, list) -> level.put(table.toString(), list));
+            sb.append('\n').append(plan.byLevel()).append(' ').append(level);
         }
         return sb.toString();
     }

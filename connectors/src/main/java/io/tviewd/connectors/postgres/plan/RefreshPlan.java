@@ -20,10 +20,18 @@ import io.tviewd.connectors.postgres.catalog.Tview;
  *        one, derived with that tview read as a table: a refresh of the inner tview by any command carries its actual
  *        row changes up a level at a time. Empty when the view reads no tview, or when some tview it reads has no such
  *        mapping; a change to an inner tview outside the change stream then diff-refreshes this whole tview
+ * @param levelMappings with {@code byLevel}: the mappings of the base tables the source view reads itself (not through a
+ *        tview), from the same analysis as {@code tviewMappings}. A change stream that also carries the row changes of
+ *        every tview this one reads (its refresher has {@code Readers} for them) maps base-table changes by these alone:
+ *        depth is per level, and a change below an inner tview reaches this one only if it changed the inner's rows
+ * @param byLevel true when {@code tviewMappings} and {@code levelMappings} together cover every use: every tview read
+ *        maps, and every base table the view reads itself maps at its level (or has the same declared, full-refresh or
+ *        ignored treatment as in {@code mappings}) with old images that carry the columns it maps by
  */
 public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
                           List<String> warnings, Map<TableName, Set<String>> readColumns, List<String> lineage,
-                          Map<TableName, List<KeyMapping>> tviewMappings) {
+                          Map<TableName, List<KeyMapping>> tviewMappings, Map<TableName, List<KeyMapping>> levelMappings,
+                          boolean byLevel) {
 
     public RefreshPlan {
         mappings = Map.copyOf(mappings);
@@ -32,11 +40,13 @@ public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings
         readColumns = Map.copyOf(readColumns);
         lineage = List.copyOf(lineage);
         tviewMappings = Map.copyOf(tviewMappings);
+        levelMappings = Map.copyOf(levelMappings);
+        byLevel = byLevel && !tviewMappings.isEmpty();
     }
 
     public RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped, List<String> warnings,
                        Map<TableName, Set<String>> readColumns, List<String> lineage) {
-        this(tview, mappings, unmapped, warnings, readColumns, lineage, Map.of());
+        this(tview, mappings, unmapped, warnings, readColumns, lineage, Map.of(), Map.of(), false);
     }
 
     /** True when a change to the tviews this one reads maps to its keys row by row (see {@link #tviewMappings}). */
@@ -46,7 +56,15 @@ public record RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings
 
     /** A plan where every column of every base table counts as read. */
     public RefreshPlan(Tview tview, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped, List<String> warnings) {
-        this(tview, mappings, unmapped, warnings, Map.of(), List.of(), Map.of());
+        this(tview, mappings, unmapped, warnings, Map.of(), List.of(), Map.of(), Map.of(), false);
+    }
+
+    /**
+     * The base-table mappings a change stream uses: {@link #levelMappings} when {@code carried} (its refresher carries the
+     * row changes of every tview this one reads) and the plan maps by level, else {@link #mappings}.
+     */
+    public Map<TableName, List<KeyMapping>> streamMappings(boolean carried) {
+        return carried && byLevel ? levelMappings : mappings;
     }
 
     public List<KeyMapping> mappingsFor(TableName table) {

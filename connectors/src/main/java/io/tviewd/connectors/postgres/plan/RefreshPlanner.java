@@ -170,72 +170,136 @@ public final class RefreshPlanner {
             }
         }
         checkReplicaIdentity(t, mappings, warnings);
-        Map<TableName, List<KeyMapping>> readers = tviewMappings(t, report);
-        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report, readers);
+        Level level = level(t, report, mappings, unmapped, explicitTables, bases);
+        return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report, level.tviews(),
+                level.bases(), level.complete());
     }
 
     /**
-     * How a changed row of each tview the source view reads maps to keys of {@code t}: the source view analysed again
-     * with every tview read as a table (not followed into its own view), so each level maps from the rows of the level
-     * below, whatever changed them. Empty unless every tview the view reads is covered that way; a change to such an
-     * inner tview outside the change stream then diff-refreshes all of {@code t} instead (see RefreshPlan).
+     * The source view seen one level deep (see {@link #level}): how changed rows of the tviews it reads map, how the base
+     * tables it reads itself map, and whether the two cover every use.
      */
-    private Map<TableName, List<KeyMapping>> tviewMappings(Tview t, List<String> report) throws SQLException {
+    private record Level(Map<TableName, List<KeyMapping>> tviews, Map<TableName, List<KeyMapping>> bases, boolean complete) {
+        static final Level NONE = new Level(Map.of(), Map.of(), false);
+    }
+
+    /**
+     * The source view analysed again with every tview it reads taken as a table (not followed into its own view), so each
+     * level maps from the rows of the level below, whatever changed them:
+     * <ul>
+     *   <li>how a changed row of each tview read maps to keys of {@code t} (empty unless every tview read is covered that
+     *       way; a change to such an inner tview outside the change stream then diff-refreshes all of {@code t});</li>
+     *   <li>how a changed row of each base table the view reads itself maps, at this level. Complete only when every such
+     *       use maps, or has the treatment {@code mappings} gives its table (declared SQL, full refresh, ignored), and
+     *       the table's old images carry what it maps by: otherwise a change stream keeps mapping by the full lineage.</li>
+     * </ul>
+     */
+    private Level level(Tview t, List<String> report, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
+                        Set<TableName> explicitTables, Map<TableName, BaseTable> bases) throws SQLException {
         if (t.dependsOn().isEmpty()) {
-            return Map.of();
+            return Level.NONE;
         }
         Lineage.Result lineage;
         try {
             lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), Map.of());
         } catch (RuntimeException e) {
             report.add("tviews read: each change to one diff-refreshes this whole tview (" + e.getMessage() + ")");
-            return Map.of();
+            return Level.NONE;
         }
         Set<TableName> tviews = new LinkedHashSet<>(t.dependsOn());
         Map<TableName, List<KeyMapping>> out = new LinkedHashMap<>();
+        Map<TableName, List<KeyMapping>> own = new LinkedHashMap<>();
+        Set<TableName> settled = new LinkedHashSet<>();
+        String incomplete = null;
         List<String> lines = new ArrayList<>();
         for (Lineage.Problem pr : lineage.problems()) {
             if (pr.use() != null && tviews.contains(pr.use().table())) {
                 report.add("tview " + pr.use().describe() + ": its own row changes map to nothing (" + pr.reason()
                         + "), so each change to it outside the change stream diff-refreshes this whole tview");
-                return Map.of();
+                return Level.NONE;
+            }
+            TableName table = pr.use() == null ? null : pr.use().table();
+            if (table != null && (explicitTables.contains(table) || unmapped.contains(table)
+                    || mappings.getOrDefault(table, List.of()).stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh))) {
+                settled.add(table);
+            } else if (incomplete == null) {
+                incomplete = (pr.use() == null ? pr.what() : pr.use().describe()) + ": " + pr.reason();
             }
         }
         for (Lineage.Root r : lineage.roots()) {
-            if (tviews.contains(r.use().table())) {
-                List<KeyMapping> list = out.computeIfAbsent(r.use().table(), k -> new ArrayList<>());
-                KeyMapping m = new KeyMapping.Direct(r.use().table(), r.column());
+            TableName table = r.use().table();
+            if (tviews.contains(table)) {
+                List<KeyMapping> list = out.computeIfAbsent(table, k -> new ArrayList<>());
+                KeyMapping m = new KeyMapping.Direct(table, r.column());
                 if (!list.contains(m)) {
                     list.add(m);
                     lines.add("tview " + r.use().describe() + ": a changed row's " + r.column() + " is the key");
                 }
+            } else if (bases.containsKey(table)) {
+                rootMappings(t, bases.get(table), r.column()).forEach(m -> addOnce(own, table, m));
             }
         }
         for (Map.Entry<Lineage.Use, List<Lineage.Chain>> e : lineage.chains().entrySet()) {
             TableName table = e.getKey().table();
-            if (!tviews.contains(table)) {
-                continue;
-            }
             for (Lineage.Chain c : e.getValue()) {
-                KeyMapping.Path p = toPath(c, Map.of());
-                List<KeyMapping> list = out.computeIfAbsent(table, k -> new ArrayList<>());
-                if (!list.contains(p)) {
-                    list.add(p);
+                KeyMapping.Path p = toPath(c, tviews.contains(table) ? Map.of() : bases);
+                if (tviews.contains(table)) {
+                    addOnce(out, table, p);
+                    lines.add("tview " + e.getKey().describe() + ": its changed rows map by " + p.kind() + " " + p.describe()
+                            + " → key " + c.root().column());
+                } else {
+                    addOnce(own, table, p);
                 }
-                lines.add("tview " + e.getKey().describe() + ": its changed rows map by " + p.kind() + " " + p.describe()
-                        + " → key " + c.root().column());
             }
         }
         // a tview read only deeper down (through another tview) reaches this one through that one's changes
         for (Lineage.Use u : lineage.uses()) {
-            if (tviews.contains(u.table()) && !out.containsKey(u.table())) {
+            TableName table = u.table();
+            if (tviews.contains(table) && !out.containsKey(table)) {
                 report.add("tview " + u.describe() + ": no chain maps its rows, so each change to it outside the change stream"
                         + " diff-refreshes this whole tview");
-                return Map.of();
+                return Level.NONE;
+            }
+            if (tviews.contains(table)) {
+                continue;
+            }
+            if (!bases.containsKey(table) && incomplete == null) {
+                incomplete = u.describe() + " is not one of the tview's base tables";
+            }
+            if (explicitTables.contains(table) || unmapped.contains(table)
+                    || mappings.getOrDefault(table, List.of()).stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh)) {
+                settled.add(table);
+            }
+        }
+        for (TableName table : settled) {
+            own.remove(table);
+            if (mappings.containsKey(table)) {
+                own.put(table, mappings.get(table));
+            }
+        }
+        for (Map.Entry<TableName, List<KeyMapping>> e : own.entrySet()) {
+            KeyMapping missed = identityMisses(bases.get(e.getKey()), e.getValue());
+            if (missed != null && incomplete == null) {
+                incomplete = "mapping " + missed.kind() + " reads " + e.getKey() + "." + missed.rowColumn()
+                        + " from old row images, which do not carry it";
             }
         }
         report.addAll(lines);
-        return out;
+        if (incomplete != null) {
+            report.add("change stream: maps base-table changes below the tviews it reads by the full lineage ("
+                    + incomplete + ")");
+        } else {
+            report.add("change stream: maps the base tables it reads itself at this level, and the tviews it reads by their"
+                    + " own row changes");
+        }
+        return new Level(out, own, incomplete == null);
+    }
+
+    private static void addOnce(Map<TableName, List<KeyMapping>> into, TableName table, KeyMapping m) {
+        List<KeyMapping> list = into.computeIfAbsent(table, k -> new ArrayList<>());
+        if (!list.contains(m)) {
+            list.add(m);
+        }
     }
 
     /** The view text around a use, so an operator sees which part of the view is meant. */
@@ -333,20 +397,9 @@ public final class RefreshPlanner {
                         + ": once it is published, every UPDATE and DELETE on it would fail for its writers. Run "
                         + b.fullIdentityStatements() + " (or add a primary key)");
             }
-            if (b.replicaIdentity() == 'f') {
-                continue;
-            }
-            List<String> identity = b.identityColumns();
-            List<KeyMapping> ms = mappings.getOrDefault(b.name(), List.of());
-            boolean rootKeyedByIdentity = ms.stream().anyMatch(m -> (m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)
-                    && identity.contains(m.rowColumn()));
-            for (KeyMapping m : ms) {
-                if (m instanceof KeyMapping.FullRefresh || m.rowColumn() == null || identity.contains(m.rowColumn())) {
-                    continue;
-                }
-                if (m instanceof KeyMapping.Direct && rootKeyedByIdentity) {
-                    continue;
-                }
+            KeyMapping m = identityMisses(b, mappings.getOrDefault(b.name(), List.of()));
+            if (m != null) {
+                List<String> identity = b.identityColumns();
                 String problem = "Tview " + t.table() + ": mapping " + m.kind() + " reads " + b.name() + "." + m.rowColumn()
                         + " from the old row image, but " + b.name() + " has REPLICA IDENTITY " + b.replicaIdentityName()
                         + " (old images carry only " + identity + "), so deletes and moves to another parent would be missed:"
@@ -355,9 +408,32 @@ public final class RefreshPlanner {
                     throw new CatalogException(problem + " (or set refresh.replica-identity: warn to accept that)");
                 }
                 warnings.add(problem);
-                break;
             }
         }
+    }
+
+    /**
+     * The first of {@code ms} that reads a column of {@code b} its old row images do not carry (null when none does):
+     * what the identity really carries is the primary key, the {@code USING INDEX} columns, or all columns with FULL. The
+     * key's own column may be outside it when the root is also keyed by an identity column.
+     */
+    private static KeyMapping identityMisses(BaseTable b, List<KeyMapping> ms) {
+        if (b == null || b.replicaIdentity() == 'f') {
+            return null;
+        }
+        List<String> identity = b.identityColumns();
+        boolean rootKeyedByIdentity = ms.stream().anyMatch(m -> (m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)
+                && identity.contains(m.rowColumn()));
+        for (KeyMapping m : ms) {
+            if (m instanceof KeyMapping.FullRefresh || m.rowColumn() == null || identity.contains(m.rowColumn())) {
+                continue;
+            }
+            if (m instanceof KeyMapping.Direct && rootKeyedByIdentity) {
+                continue;
+            }
+            return m;
+        }
+        return null;
     }
 
     private String columnType(TableName table, String column) throws SQLException {

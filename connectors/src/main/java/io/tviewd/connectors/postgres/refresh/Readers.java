@@ -35,9 +35,20 @@ public final class Readers {
 
     /** @param plans every plan, in refresh order (dependencies first) */
     public Readers(List<RefreshPlan> plans) {
+        this(plans, p -> true);
+    }
+
+    /**
+     * @param plans every plan, in refresh order (dependencies first)
+     * @param carriedTo the plans that get the row changes of the tviews they read (the others are refreshed otherwise)
+     */
+    public Readers(List<RefreshPlan> plans, java.util.function.Predicate<RefreshPlan> carriedTo) {
         for (int i = 0; i < plans.size(); i++) {
             RefreshPlan p = plans.get(i);
             order.put(p.tview().table(), i);
+            if (!carriedTo.test(p)) {
+                continue;
+            }
             p.tviewMappings().forEach((inner, mappings) -> byInner.computeIfAbsent(inner, k -> new ArrayList<>())
                     .add(new Reader(p.tview(), mappings)));
         }
@@ -50,6 +61,25 @@ public final class Readers {
             }));
             tracked.put(inner, List.copyOf(columns));
         });
+    }
+
+    /** True when no refresh carries anything on. */
+    boolean none() {
+        return byInner.isEmpty();
+    }
+
+    /** Every tview a change to one of {@code tviews} is carried on to, directly or through others (not those themselves). */
+    Set<Tview> downstream(java.util.Collection<Tview> tviews) {
+        Set<Tview> out = new LinkedHashSet<>();
+        java.util.ArrayDeque<Tview> todo = new java.util.ArrayDeque<>(tviews);
+        while (!todo.isEmpty()) {
+            for (Reader r : byInner.getOrDefault(todo.poll().table(), List.of())) {
+                if (out.add(r.tview())) {
+                    todo.add(r.tview());
+                }
+            }
+        }
+        return out;
     }
 
     /** The columns of {@code t} whose old and new values its refresh must return (empty: no reader maps its rows). */

@@ -35,9 +35,18 @@ public final class Refresher implements AutoCloseable {
     private final PostgresSessions sessions;
     private final RefreshConfig config;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
-    /** Fixed for the refresher's life, so each tview's statements (which return what its readers track) are too. */
-    private final Readers readers;
+    /** Each tview's statements return what its readers track: replacing the readers drops the prepared statements. */
+    private Readers readers;
     private Connection connection;
+    /** Set when a call failed after committing part of its work with debts marked for its readers (see {@link Transaction}). */
+    private boolean interruptedWithDebts;
+
+    /**
+     * The reason of the debt a call records for the tviews it carries changes on to, before it commits part of its work
+     * (see {@link Transaction#room}); the call removes it when it commits the rest.
+     */
+    public static final String INTERRUPTED = "a refresh that carries the row changes of the tviews it reads on to it was "
+            + "interrupted between two of its transactions";
 
     public Refresher(PostgresSessions sessions, RefreshConfig config) {
         this(sessions, config, Readers.NONE);
@@ -53,12 +62,30 @@ public final class Refresher implements AutoCloseable {
         this.readers = readers;
     }
 
+    /** Replaces the readers changes are carried on to (the tviews' modes changed); prepared statements are dropped. */
+    public void readers(Readers readers) {
+        this.readers = readers;
+        discardConnection();
+    }
+
+    /**
+     * True (once) when a call failed after it had committed part of its work and recorded in {@code tviewd.owed_refresh}
+     * that the tviews it carries changes on to are owed a full refresh: the caller reads those debts back and pays them.
+     */
+    public boolean takeInterruptedWithDebts() {
+        boolean was = interruptedWithDebts;
+        interruptedWithDebts = false;
+        return was;
+    }
+
     /**
      * Refreshes every request in order (callers pass dependencies first) and commits: once, or once per
      * {@code refresh.max-keys-per-statement} keys recomputed.
      *
      * @throws SQLException when the connection fails, a deadlock or serialization failure hits, or the
-     *         commit fails; nothing is committed then and the caller retries (see {@link #isRetriable})
+     *         commit fails; nothing of the open transaction is committed then and the caller retries (see
+     *         {@link #isRetriable}). Where an earlier transaction of the call committed, the tviews it carries changes
+     *         on to are recorded as owed ({@link #takeInterruptedWithDebts})
      */
     public List<RefreshResult> refresh(List<RefreshRequest> requests) throws SQLException {
         return refresh(requests, List.of());
@@ -73,13 +100,14 @@ public final class Refresher implements AutoCloseable {
     public List<RefreshResult> refresh(List<RefreshRequest> requests, java.util.Collection<Long> sourceXids) throws SQLException {
         Connection c = connection();
         List<RefreshResult> results = new ArrayList<>(requests.size());
+        Transaction tx = null;
         try {
             // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
             // computes from a snapshot that includes their commits instead of overwriting them.
             statement(c, "lock", RefreshStatements.LOCK).execute();
             awaitVisible(c, sourceXids);
-            Transaction tx = new Transaction(c);
             List<RefreshRequest> work = new ArrayList<>(requests);
+            tx = new Transaction(c, work);
             for (int i = 0; i < work.size(); i++) {
                 RefreshRequest r = work.get(i);
                 long start = System.nanoTime();
@@ -103,10 +131,20 @@ public final class Refresher implements AutoCloseable {
                                     + e.getMessage() + " (SQLState " + e.getSQLState() + ")"));
                 }
             }
+            if (!tx.marked.isEmpty()) {
+                // a failed tview keeps its debt, and so does every tview its committed part may have owed changes to
+                List<Tview> failedTviews = results.stream().filter(RefreshResult::failed).map(RefreshResult::tview).toList();
+                Set<String> failed = new java.util.HashSet<>();
+                failedTviews.forEach(f -> failed.add(f.table().toString()));
+                readers.downstream(failedTviews).forEach(f -> failed.add(f.table().toString()));
+                tx.marked.removeAll(failed);
+                io.tviewd.connectors.postgres.state.OwedRefreshes.unmark(c, tx.marked, INTERRUPTED);
+            }
             c.commit();
             return results;
         } catch (SQLException e) {
             discardConnection();
+            interruptedWithDebts |= tx != null && !tx.considered.isEmpty();
             throw e;
         }
     }
@@ -174,19 +212,40 @@ public final class Refresher implements AutoCloseable {
      * batch that recomputes more than {@code refresh.max-keys-per-statement} keys commits before the statement that
      * would pass that many, so that no transaction carries more refresh events than an event stream holds in memory
      * ({@code events.max-transaction-events}, the same 10,000 by default); the offset still moves only after the last.
+     *
+     * <p>A commit in the middle of a call would leave the tviews it carries changes on to stale if the call then stopped
+     * (a crash, a lost connection): their keys come from rows the committed part changed, and a retry finds those rows
+     * already fresh. So before such a commit every tview the call may carry changes on to is recorded as owed a full
+     * refresh ({@link #INTERRUPTED}), in the committed part; the call's last transaction removes those debts again.
      */
     private final class Transaction {
         private final Connection c;
+        private final List<RefreshRequest> work;
+        /** Tviews (by table name) recorded as owed by a commit of this call; the last commit removes them. */
+        final Set<String> marked = new LinkedHashSet<>();
+        /** Tviews recorded, or found owed already, by a commit of this call. */
+        private final Set<String> considered = new LinkedHashSet<>();
         private long keys;
         Savepoint savepoint;
 
-        Transaction(Connection c) {
+        Transaction(Connection c, List<RefreshRequest> work) {
             this.c = c;
+            this.work = work;
         }
 
         /** Makes room for a statement over {@code n} keys: commits first when the transaction would pass the limit. */
         void room(int n) throws SQLException {
             if (keys > 0 && keys + n > config.maxKeysPerStatement()) {
+                if (!readers.none()) {
+                    Set<String> owed = new LinkedHashSet<>();
+                    readers.downstream(work.stream().map(RefreshRequest::tview).toList()).forEach(t -> owed.add(t.table().toString()));
+                    owed.removeAll(considered);
+                    if (!owed.isEmpty()) {
+                        considered.addAll(owed);
+                        // a debt already there (an earlier try of this work left it) stays until it is paid
+                        marked.addAll(io.tviewd.connectors.postgres.state.OwedRefreshes.mark(c, owed, INTERRUPTED));
+                    }
+                }
                 c.commit();
                 statement(c, "lock", RefreshStatements.LOCK).execute();
                 savepoint = c.setSavepoint();
