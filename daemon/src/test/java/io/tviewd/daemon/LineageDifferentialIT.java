@@ -386,18 +386,7 @@ class LineageDifferentialIT {
              Connection c = session(db)) {
             assertThat(daemon.refused()).isEmpty();
             assertThat(daemon.pipeline().status().get("tv_customer").toJson().encode()).contains("tb_tag");
-            Random r = new Random(7);
-            for (int i = 0; i < 150; i++) {
-                exec(c, switch (r.nextInt(6)) {
-                    case 0 -> "UPDATE tb_tag SET label = 'tag " + i + "' WHERE pk = " + (1 + r.nextInt(6));
-                    case 1 -> "INSERT INTO tb_product_tag VALUES (" + (1 + r.nextInt(12)) + ", " + (1 + r.nextInt(6)) + ") ON CONFLICT DO NOTHING";
-                    case 2 -> "DELETE FROM tb_product_tag WHERE (fk_product, fk_tag) = (SELECT fk_product, fk_tag FROM tb_product_tag"
-                            + " ORDER BY 1, 2 OFFSET " + r.nextInt(10) + " LIMIT 1)";
-                    case 3 -> "UPDATE tb_item SET fk_product = " + (1 + r.nextInt(12)) + ", qty = " + i + " WHERE pk = " + (1 + r.nextInt(80));
-                    case 4 -> "UPDATE tb_order SET fk_customer = " + (1 + r.nextInt(10)) + " WHERE pk = " + (1 + r.nextInt(30));
-                    default -> "UPDATE tb_product SET name = 'product " + i + "' WHERE pk = " + (1 + r.nextInt(12));
-                });
-            }
+            deepWorkload(c, new Random(7));
             Tviews.awaitConverged(db, Duration.ofSeconds(60), "deep nesting, seed 7");
             // both are cdc, so the stream maps by level: tag, link and product changes reach tv_customer only as the row
             // changes they made to tv_product, carried on in the same transaction; none maps to a customer itself
@@ -413,6 +402,37 @@ class LineageDifferentialIT {
             assertThat(mapped.get("public.tb_item")).isPositive();
             assertThat(outer.toJson().getBoolean("mapsByLevel")).isTrue();
             assertThat(outer.toJson().getJsonArray("tviewsRead").encode()).contains("public.tv_product").contains("multi-hop");
+        }
+        // trigger mode by level: tv_customer's triggers go on the tables its view reads itself and on tv_product, whose
+        // rows the product's own triggers write; none on the tables below tv_product
+        DatabaseConfig trg = TestDatabase.get().createDatabase("lineage_deep_trg");
+        try (Connection c = session(trg)) {
+            exec(c, DEEP_SCHEMA);
+        }
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(trg, "TVIEWD_CDC_SLOT_NAME", "lineage_deep_trg",
+                "TVIEWD_REFRESH_DEFAULT_MODE", "trigger")); Connection c = session(trg)) {
+            assertThat(daemon.refused()).isEmpty();
+            var outer = daemon.pipeline().status().get("tv_customer").plan().tview();
+            List<String> tables = io.tviewd.connectors.postgres.triggers.TriggerInstaller.installed(c, outer).stream()
+                    .map(t -> t.substring(0, t.indexOf(':'))).distinct().sorted().toList();
+            assertThat(tables).containsExactly("public.tb_customer", "public.tb_item", "public.tb_order", "public.tv_product");
+            deepWorkload(c, new Random(8));
+            // trigger mode refreshes in the writer's transaction: equal at once, no daemon to wait for
+            Tviews.awaitConverged(trg, Duration.ofSeconds(1), "deep nesting in trigger mode, seed 8");
+        }
+    }
+
+    private static void deepWorkload(Connection c, Random r) throws SQLException {
+        for (int i = 0; i < 150; i++) {
+            exec(c, switch (r.nextInt(6)) {
+                case 0 -> "UPDATE tb_tag SET label = 'tag " + i + "' WHERE pk = " + (1 + r.nextInt(6));
+                case 1 -> "INSERT INTO tb_product_tag VALUES (" + (1 + r.nextInt(12)) + ", " + (1 + r.nextInt(6)) + ") ON CONFLICT DO NOTHING";
+                case 2 -> "DELETE FROM tb_product_tag WHERE (fk_product, fk_tag) = (SELECT fk_product, fk_tag FROM tb_product_tag"
+                        + " ORDER BY 1, 2 OFFSET " + r.nextInt(10) + " LIMIT 1)";
+                case 3 -> "UPDATE tb_item SET fk_product = " + (1 + r.nextInt(12)) + ", qty = " + i + " WHERE pk = " + (1 + r.nextInt(80));
+                case 4 -> "UPDATE tb_order SET fk_customer = " + (1 + r.nextInt(10)) + " WHERE pk = " + (1 + r.nextInt(30));
+                default -> "UPDATE tb_product SET name = 'product " + i + "' WHERE pk = " + (1 + r.nextInt(12));
+            });
         }
     }
 

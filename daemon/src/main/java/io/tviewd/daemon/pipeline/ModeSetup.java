@@ -19,6 +19,7 @@ import io.tviewd.connectors.postgres.plan.RefreshPlan;
 import io.tviewd.connectors.postgres.refresh.RefreshStatements;
 import io.tviewd.connectors.postgres.state.ModeStore;
 import io.tviewd.connectors.postgres.triggers.TriggerInstaller;
+import io.tviewd.connectors.postgres.triggers.TriggerStatements;
 
 /**
  * Brings the database in line with each tview's persisted mode at start: trigger-mode tviews get
@@ -97,7 +98,7 @@ public final class ModeSetup {
                 if (!existed) {
                     installedNow.add(p);
                 }
-                LOG.info("Tview {}: trigger mode, triggers installed on {}", p.tview().name(), p.mappings().keySet());
+                LOG.info("Tview {}: trigger mode, triggers installed on {}", p.tview().name(), TriggerStatements.triggerMappings(p).keySet());
             } else {
                 TriggerInstaller.remove(c, p.tview());
             }

@@ -149,7 +149,7 @@ public final class TriggerStatements {
                 + " AS " + dollarQuoted("\n#variable_conflict use_column\nDECLARE n_found bigint; n_written bigint; n_deleted bigint; n_messages bigint;\nBEGIN\n"
                 + "  IF keys IS NULL THEN\n    " + all + ";\n  ELSE\n    " + byKeys + ";\n  END IF;\nEND\n"));
         boolean perKey = perKeyLocks(plan);
-        for (Map.Entry<TableName, List<KeyMapping>> e : plan.mappings().entrySet()) {
+        for (Map.Entry<TableName, List<KeyMapping>> e : triggerMappings(plan).entrySet()) {
             TableName table = e.getKey();
             boolean full = e.getValue().stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh);
             for (String ev : List.of("ins", "upd", "del")) {
@@ -202,12 +202,27 @@ public final class TriggerStatements {
     private static final String KEY_LOCK = io.tviewd.connectors.postgres.state.StateSchema.KEY_LOCK;
 
     /**
+     * The tables the tview's triggers go on, each with its mappings. By level when the plan maps so ({@link
+     * RefreshPlan#byLevel}): the base tables its view reads itself, and the tviews it reads, whose triggers fire whoever
+     * writes their rows (their own triggers, the daemon, a manual refresh), so the outer follows the inner's actual row
+     * changes. Otherwise every base table of the full lineage, below the tviews read too.
+     */
+    public static Map<TableName, List<KeyMapping>> triggerMappings(RefreshPlan plan) {
+        if (!plan.byLevel()) {
+            return plan.mappings();
+        }
+        Map<TableName, List<KeyMapping>> out = new java.util.LinkedHashMap<>(plan.levelMappings());
+        out.putAll(plan.tviewMappings());
+        return out;
+    }
+
+    /**
      * True when the tview's triggers can lock by value instead of taking the global lock: every mapping is the root's
      * own key or a path of equalities whose two sides render values the same way as text (the same type, or both
      * integers, or both strings), so a lookup value and the value a new row enters with hash onto the same stripe.
      */
     public static boolean perKeyLocks(RefreshPlan plan) {
-        for (List<KeyMapping> ms : plan.mappings().values()) {
+        for (List<KeyMapping> ms : triggerMappings(plan).values()) {
             for (KeyMapping m : ms) {
                 if (m instanceof KeyMapping.Path p) {
                     String from = p.columnType();
@@ -282,7 +297,7 @@ public final class TriggerStatements {
         if (!event.equals("del")) {
             java.util.Map<String, java.util.Set<String>> entries = new java.util.TreeMap<>();
             java.util.Set<String> pathColumns = new java.util.TreeSet<>();
-            for (List<KeyMapping> ms : plan.mappings().values()) {
+            for (List<KeyMapping> ms : triggerMappings(plan).values()) {
                 for (KeyMapping m : ms) {
                     if (m instanceof KeyMapping.Path p) {
                         for (KeyMapping.Hop h : p.hops()) {
