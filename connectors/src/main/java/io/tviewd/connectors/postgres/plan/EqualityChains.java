@@ -90,6 +90,10 @@ final class EqualityChains {
                 }
                 Set<Use> present = new LinkedHashSet<>(p.seen());
                 present.add(r.use());
+                if (e.scope().kind == Lineage.Kind.FULL) {
+                    // a FULL JOIN condition holds where both its sides have a row: the chain crosses it from one to the other
+                    present.add(next);
+                }
                 if (!valid(e.scope(), present)) {
                     continue;
                 }
