@@ -31,7 +31,7 @@ import io.tviewd.daemon.support.Tviews;
  * refused with a message naming the use it cannot map. A silent difference fails and prints the view SQL and seed.
  * Generated shapes: joins on foreign-key and other columns, the same table in several roles, junctions, correlated
  * counts, aggregates and top-N subqueries, siblings, grouped derived tables, LEFT JOIN, EXISTS/IN filters, UNION ALL
- * branches, CTEs, nested views, LEFT JOIN LATERAL, RIGHT and FULL joins in derived tables (refused or exact), a nested tview,
+ * branches, CTEs, nested views, LEFT JOIN LATERAL, RIGHT and FULL joins in derived tables (accepted and exact), a nested tview,
  * a range-partitioned table (odd seeds); and shapes
  * that must be refused (global rank, totals, a LIMIT 1 row, a global top-N,
  * time, a function reading a table).
@@ -162,7 +162,7 @@ class LineageDifferentialIT {
                         + " WHERE c.fk_post = p.pk_post) lat ON true", ""),
                 Part.field("cte", "(WITH mine AS (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post)"
                         + " SELECT count(*) FROM mine)", true),
-                // provable, but tviewd may refuse them conservatively (EITHER): refused, or exact
+                // provable through the outer joins' own conditions (the nullable side, both sides of the FULL JOIN)
                 new Part("right_label", "rj.label", true, " LEFT JOIN (SELECT y.code, y.label, x.code AS xcode FROM tb_category x"
                         + " RIGHT JOIN tb_category y ON y.code = x.code) rj ON rj.code = p.category", ""),
                 new Part("full_label", "fj.label", true, " LEFT JOIN (SELECT c1.code, c2.label FROM tb_category c1"
@@ -191,10 +191,8 @@ class LineageDifferentialIT {
     }
 
     /** Parts whose views are provable but may be refused by a conservative analysis: either outcome passes, never staleness. */
-    static final java.util.Set<String> EITHER = java.util.Set.of("right_label", "full_label");
-
-    /** A generated view; {@code mappable} is null when refusing it is allowed too ({@link #EITHER}). */
-    record Generated(String name, String sql, Boolean mappable) {
+    /** A generated view, and whether every use in it is provable (it must be accepted) or not (it must be refused). */
+    record Generated(String name, String sql, boolean mappable) {
     }
 
     static List<Generated> generate(long seed) {
@@ -239,7 +237,7 @@ class LineageDifferentialIT {
         String sql = "SELECT " + key + ", jsonb_build_object(" + fields + ") AS data FROM " + from + joins
                 + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where));
         boolean provable = chosen.stream().allMatch(Part::mappable);
-        return new Generated(name, sql, !provable ? Boolean.FALSE : chosen.stream().anyMatch(p -> EITHER.contains(p.field())) ? null : Boolean.TRUE);
+        return new Generated(name, sql, provable);
     }
 
     private static Generated feed(String name, Random r) {
@@ -730,10 +728,7 @@ class LineageDifferentialIT {
                 String why = daemon.refused().get(e.getKey());
                 Generated g = e.getValue();
                 String context = "seed " + seed + ", view " + g.name() + ": " + g.sql();
-                if (g.mappable() == null) {
-                    // refused, or kept exact (checked below with the others)
-                    continue;
-                } else if (g.mappable()) {
+                if (g.mappable()) {
                     assertThat(why).as("refused although every use is provable (" + context + ")").isNull();
                 } else {
                     assertThat(why).as("an unprovable use was accepted (" + context + ")").isNotNull()

@@ -306,7 +306,7 @@ public final class RefreshPlanner {
     private String fragment(Lineage.Use u) {
         try {
             String def = catalog.viewDefinition(u.view());
-            return ViewText.around(def, u.table().name(), u.alias()).map(f -> " [" + f + "]").orElse("");
+            return ViewText.around(def, u.table().name(), u.alias(), u.context()).map(f -> " [" + f + "]").orElse("");
         } catch (SQLException e) {
             return "";
         }

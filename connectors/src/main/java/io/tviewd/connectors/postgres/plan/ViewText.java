@@ -9,22 +9,52 @@ final class ViewText {
 
     private static final int MAX = 240;
 
+    private static final Pattern DERIVED = Pattern.compile("subquery (\\S+) in FROM$");
+
     private ViewText() {
     }
 
-    /** The innermost parenthesised subquery around {@code table alias}, else the text near it; at most 240 characters. */
+    /** As {@link #around(String, String, String, String)} with no context. */
     static Optional<String> around(String def, String table, String alias) {
+        return around(def, table, alias, "");
+    }
+
+    /**
+     * The innermost parenthesised subquery around {@code table alias}, else the text near it; at most 240 characters.
+     * Where the view uses {@code table alias} more than once, the use's {@code context} picks the occurrence: the one
+     * whose subquery is the derived table its last step names ({@code … › subquery t in FROM}), else the first.
+     */
+    static Optional<String> around(String def, String table, String alias, String context) {
         String name = Pattern.quote(table);
         String pattern = alias.equals(table) ? "(?<![\\w.\"])(\\w+\\.)?\"?" + name + "\"?(?![\\w\"])"
                 : "(?<![\\w\"])\"?" + name + "\"?\\s+(AS\\s+)?\"?" + Pattern.quote(alias) + "\"?(?![\\w\"])";
         Matcher m = Pattern.compile(pattern, Pattern.CASE_INSENSITIVE).matcher(def);
-        if (!m.find()) {
-            return Optional.empty();
+        Matcher derived = DERIVED.matcher(context);
+        Pattern named = derived.find()
+                ? Pattern.compile("^\\s+(AS\\s+)?\"?" + Pattern.quote(derived.group(1)) + "\"?(?![\\w\"])", Pattern.CASE_INSENSITIVE)
+                : null;
+        String first = null;
+        while (m.find()) {
+            int[] span = span(def, m.start(), m.end());
+            String text = shorten(def.substring(span[0], span[1]));
+            if (first == null) {
+                first = text;
+            }
+            if (named == null) {
+                break;
+            }
+            if (def.charAt(span[1] - 1) == ')' && named.matcher(def.substring(span[1])).find()) {
+                return Optional.of(text);
+            }
         }
-        int at = m.start();
+        return Optional.ofNullable(first);
+    }
+
+    /** Start and end (exclusive) of the innermost parenthesised text around a match, else of the text near it. */
+    private static int[] span(String def, int start, int end) {
         int depth = 0;
         int open = -1;
-        for (int i = at - 1; i >= 0; i--) {
+        for (int i = start - 1; i >= 0; i--) {
             char c = def.charAt(i);
             if (c == ')') {
                 depth++;
@@ -36,24 +66,25 @@ final class ViewText {
                 depth--;
             }
         }
-        String text;
-        if (open >= 0) {
-            int close = open;
-            depth = 0;
-            for (int i = open; i < def.length(); i++) {
-                char c = def.charAt(i);
-                if (c == '(') {
-                    depth++;
-                } else if (c == ')' && --depth == 0) {
-                    close = i;
-                    break;
-                }
-            }
-            text = def.substring(open, close + 1);
-        } else {
-            text = def.substring(Math.max(0, at - 60), Math.min(def.length(), m.end() + 120));
+        if (open < 0) {
+            return new int[] {Math.max(0, start - 60), Math.min(def.length(), end + 120)};
         }
-        text = text.replaceAll("\\s+", " ").replace("( ", "(").trim();
-        return Optional.of(text.length() > MAX ? text.substring(0, MAX - 1) + "…" : text);
+        int close = open;
+        depth = 0;
+        for (int i = open; i < def.length(); i++) {
+            char c = def.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth == 0) {
+                close = i;
+                break;
+            }
+        }
+        return new int[] {open, close + 1};
+    }
+
+    private static String shorten(String text) {
+        String t = text.replaceAll("\\s+", " ").replace("( ", "(").trim();
+        return t.length() > MAX ? t.substring(0, MAX - 1) + "…" : t;
     }
 }
