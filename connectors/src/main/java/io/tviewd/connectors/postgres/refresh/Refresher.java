@@ -138,7 +138,7 @@ public final class Refresher implements AutoCloseable {
                 failedTviews.forEach(f -> failed.add(f.table().toString()));
                 readers.downstream(failedTviews).forEach(f -> failed.add(f.table().toString()));
                 tx.marked.removeAll(failed);
-                io.tviewd.connectors.postgres.state.OwedRefreshes.unmark(c, tx.marked, INTERRUPTED);
+                InterruptedDebts.unmark(c, tx.marked, INTERRUPTED);
             }
             c.commit();
             return results;
@@ -243,7 +243,7 @@ public final class Refresher implements AutoCloseable {
                     if (!owed.isEmpty()) {
                         considered.addAll(owed);
                         // a debt already there (an earlier try of this work left it) stays until it is paid
-                        marked.addAll(io.tviewd.connectors.postgres.state.OwedRefreshes.mark(c, owed, INTERRUPTED));
+                        marked.addAll(InterruptedDebts.mark(c, owed, INTERRUPTED));
                     }
                 }
                 c.commit();

@@ -74,36 +74,6 @@ public final class OwedRefreshes {
         }
     }
 
-    /**
-     * In the caller's transaction (no commit): records each tview as owed with {@code reason} unless it already is owed
-     * (for whatever reason, by whoever stated it).
-     *
-     * @return the tviews it recorded: the only ones the caller may {@link #unmark}
-     */
-    public static java.util.List<String> mark(Connection c, Collection<String> tviews, String reason) throws SQLException {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE + " (tview, reason) SELECT t, ? FROM unnest(?::text[]) t "
-                + "ON CONFLICT (tview) DO NOTHING RETURNING tview")) {
-            ps.setString(1, reason);
-            ps.setArray(2, c.createArrayOf("text", tviews.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** In the caller's transaction (no commit): removes the debts of these tviews that are stated with {@code reason}. */
-    public static void unmark(Connection c, Collection<String> tviews, String reason) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tview = ANY (?) AND reason = ?")) {
-            ps.setArray(1, c.createArrayOf("text", tviews.toArray()));
-            ps.setString(2, reason);
-            ps.executeUpdate();
-        }
-    }
-
     /** Removes these debts whatever their statement (a start-up that found nothing new to reconcile). */
     public static void cancel(Connection c, Collection<String> tviews) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tview = ANY (?)")) {
