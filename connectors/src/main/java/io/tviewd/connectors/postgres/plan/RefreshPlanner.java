@@ -87,7 +87,7 @@ public final class RefreshPlanner {
             if (root == null || explicitTables.contains(root.name())) {
                 continue;
             }
-            for (KeyMapping m : rootMappings(t, root, r.column())) {
+            for (KeyMapping m : ChainPaths.rootMappings(t, root, r.column())) {
                 if (seen.add(m.toString())) {
                     mappings.computeIfAbsent(root.name(), k -> new ArrayList<>()).add(m);
                 }
@@ -101,7 +101,7 @@ public final class RefreshPlanner {
                 continue;
             }
             for (Lineage.Chain c : e.getValue()) {
-                KeyMapping.Path p = toPath(c, bases);
+                KeyMapping.Path p = ChainPaths.toPath(queries, c, bases);
                 if (seen.add(p.toString())) {
                     mappings.computeIfAbsent(table, k -> new ArrayList<>()).add(p);
                 }
@@ -169,138 +169,12 @@ public final class RefreshPlanner {
                 e.setValue(List.of(new KeyMapping.FullRefresh(e.getKey())));
             }
         }
-        checkReplicaIdentity(t, mappings, warnings);
-        Level level = level(t, report, mappings, unmapped, explicitTables, bases);
+        ReplicaIdentityCheck.check(t, mappings, warnings, config.enforceReplicaIdentity());
+        LevelMappings.Level level = new LevelMappings(queries).of(t, report, mappings, unmapped, explicitTables, bases);
         return new RefreshPlan(t, mappings, unmapped, warnings, readColumns(t, closure, mappings), report, level.tviews(),
                 level.bases(), level.complete());
     }
 
-    /**
-     * The source view seen one level deep (see {@link #level}): how changed rows of the tviews it reads map, how the base
-     * tables it reads itself map, and whether the two cover every use.
-     */
-    private record Level(Map<TableName, List<KeyMapping>> tviews, Map<TableName, List<KeyMapping>> bases, boolean complete) {
-        static final Level NONE = new Level(Map.of(), Map.of(), false);
-    }
-
-    /**
-     * The source view analysed again with every tview it reads taken as a table (not followed into its own view), so each
-     * level maps from the rows of the level below, whatever changed them:
-     * <ul>
-     *   <li>how a changed row of each tview read maps to keys of {@code t} (empty unless every tview read is covered that
-     *       way; a change to such an inner tview outside the change stream then diff-refreshes all of {@code t});</li>
-     *   <li>how a changed row of each base table the view reads itself maps, at this level. Complete only when every such
-     *       use maps, or has the treatment {@code mappings} gives its table (declared SQL, full refresh, ignored), and
-     *       the table's old images carry what it maps by: otherwise a change stream keeps mapping by the full lineage.</li>
-     * </ul>
-     */
-    private Level level(Tview t, List<String> report, Map<TableName, List<KeyMapping>> mappings, Set<TableName> unmapped,
-                        Set<TableName> explicitTables, Map<TableName, BaseTable> bases) throws SQLException {
-        if (t.dependsOn().isEmpty()) {
-            return Level.NONE;
-        }
-        Lineage.Result lineage;
-        try {
-            lineage = Lineage.of(queries, t.sourceView(), t.keyColumn(), Map.of());
-        } catch (RuntimeException e) {
-            report.add("tviews read: each change to one diff-refreshes this whole tview (" + e.getMessage() + ")");
-            return Level.NONE;
-        }
-        Set<TableName> tviews = new LinkedHashSet<>(t.dependsOn());
-        Map<TableName, List<KeyMapping>> out = new LinkedHashMap<>();
-        Map<TableName, List<KeyMapping>> own = new LinkedHashMap<>();
-        Set<TableName> settled = new LinkedHashSet<>();
-        String incomplete = null;
-        List<String> lines = new ArrayList<>();
-        for (Lineage.Problem pr : lineage.problems()) {
-            if (pr.use() != null && tviews.contains(pr.use().table())) {
-                report.add("tview " + pr.use().describe() + ": its own row changes map to nothing (" + pr.reason()
-                        + "), so each change to it outside the change stream diff-refreshes this whole tview");
-                return Level.NONE;
-            }
-            TableName table = pr.use() == null ? null : pr.use().table();
-            if (table != null && (explicitTables.contains(table) || unmapped.contains(table)
-                    || mappings.getOrDefault(table, List.of()).stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh))) {
-                settled.add(table);
-            } else if (incomplete == null) {
-                incomplete = (pr.use() == null ? pr.what() : pr.use().describe()) + ": " + pr.reason();
-            }
-        }
-        for (Lineage.Root r : lineage.roots()) {
-            TableName table = r.use().table();
-            if (tviews.contains(table)) {
-                List<KeyMapping> list = out.computeIfAbsent(table, k -> new ArrayList<>());
-                KeyMapping m = new KeyMapping.Direct(table, r.column());
-                if (!list.contains(m)) {
-                    list.add(m);
-                    lines.add("tview " + r.use().describe() + ": a changed row's " + r.column() + " is the key");
-                }
-            } else if (bases.containsKey(table)) {
-                rootMappings(t, bases.get(table), r.column()).forEach(m -> addOnce(own, table, m));
-            }
-        }
-        for (Map.Entry<Lineage.Use, List<Lineage.Chain>> e : lineage.chains().entrySet()) {
-            TableName table = e.getKey().table();
-            for (Lineage.Chain c : e.getValue()) {
-                KeyMapping.Path p = toPath(c, tviews.contains(table) ? Map.of() : bases);
-                if (tviews.contains(table)) {
-                    addOnce(out, table, p);
-                    lines.add("tview " + e.getKey().describe() + ": its changed rows map by " + p.kind() + " " + p.describe()
-                            + " → key " + c.root().column());
-                } else {
-                    addOnce(own, table, p);
-                }
-            }
-        }
-        // a tview read only deeper down (through another tview) reaches this one through that one's changes
-        for (Lineage.Use u : lineage.uses()) {
-            TableName table = u.table();
-            if (tviews.contains(table) && !out.containsKey(table)) {
-                report.add("tview " + u.describe() + ": no chain maps its rows, so each change to it outside the change stream"
-                        + " diff-refreshes this whole tview");
-                return Level.NONE;
-            }
-            if (tviews.contains(table)) {
-                continue;
-            }
-            if (!bases.containsKey(table) && incomplete == null) {
-                incomplete = u.describe() + " is not one of the tview's base tables";
-            }
-            if (explicitTables.contains(table) || unmapped.contains(table)
-                    || mappings.getOrDefault(table, List.of()).stream().anyMatch(m -> m instanceof KeyMapping.FullRefresh)) {
-                settled.add(table);
-            }
-        }
-        for (TableName table : settled) {
-            own.remove(table);
-            if (mappings.containsKey(table)) {
-                own.put(table, mappings.get(table));
-            }
-        }
-        for (Map.Entry<TableName, List<KeyMapping>> e : own.entrySet()) {
-            KeyMapping missed = identityMisses(bases.get(e.getKey()), e.getValue());
-            if (missed != null && incomplete == null) {
-                incomplete = "mapping " + missed.kind() + " reads " + e.getKey() + "." + missed.rowColumn()
-                        + " from old row images, which do not carry it";
-            }
-        }
-        report.addAll(lines);
-        if (incomplete != null) {
-            report.add("change stream: maps base-table changes below the tviews it reads by the full lineage ("
-                    + incomplete + ")");
-        } else {
-            report.add("change stream: maps the base tables it reads itself at this level, and the tviews it reads by their"
-                    + " own row changes");
-        }
-        return new Level(out, own, incomplete == null);
-    }
-
-    private static void addOnce(Map<TableName, List<KeyMapping>> into, TableName table, KeyMapping m) {
-        List<KeyMapping> list = into.computeIfAbsent(table, k -> new ArrayList<>());
-        if (!list.contains(m)) {
-            list.add(m);
-        }
-    }
 
     /** The view text around a use, so an operator sees which part of the view is meant. */
     private String fragment(Lineage.Use u) {
@@ -312,29 +186,6 @@ public final class RefreshPlanner {
         }
     }
 
-    private KeyMapping.Path toPath(Lineage.Chain c, Map<TableName, BaseTable> bases) {
-        List<Lineage.Link> links = c.links();
-        List<KeyMapping.Hop> hops = new ArrayList<>();
-        for (int i = 0; i < links.size(); i++) {
-            Lineage.Link l = links.get(i);
-            String exit = i + 1 < links.size() ? links.get(i + 1).fromColumn() : null;
-            hops.add(new KeyMapping.Hop(l.to().table(), l.toColumn(), exit, queries.columnType(l.to().table(), l.toColumn()),
-                    exit == null ? null : queries.columnType(l.to().table(), exit)));
-        }
-        Lineage.Link first = links.get(0);
-        TableName table = c.use().table();
-        String type = queries.columnType(table, first.fromColumn());
-        String kind;
-        if (links.size() > 1) {
-            kind = "multi-hop";
-        } else if (table.equals(c.root().use().table())) {
-            kind = "sibling";
-        } else {
-            BaseTable b = bases.get(table);
-            kind = b != null && b.primaryKey().equals(List.of(first.fromColumn())) ? "parent" : "child";
-        }
-        return new KeyMapping.Path(table, first.fromColumn(), type, hops, c.root().column(), kind);
-    }
 
     /**
      * Per base table, the columns whose change can alter the tview: those some view of the closure references
@@ -361,16 +212,6 @@ public final class RefreshPlanner {
         return out;
     }
 
-    private static List<KeyMapping> rootMappings(Tview t, BaseTable root, String keyColumn) {
-        List<KeyMapping> out = new ArrayList<>();
-        out.add(new KeyMapping.Direct(root.name(), keyColumn));
-        for (String pk : root.primaryKey()) {
-            if (!pk.equals(keyColumn) && t.columns().contains(pk)) {
-                out.add(new KeyMapping.Lineage(root.name(), pk, pk, t.columnTypes().get(pk)));
-            }
-        }
-        return out;
-    }
 
     private KeyMapping explicit(Tview t, MappingDeclaration m) throws SQLException {
         TableName table = TableName.parse(m.table(), defaultSchema);
@@ -382,58 +223,6 @@ public final class RefreshPlanner {
                     + "', which " + table + " does not have");
         }
         return new KeyMapping.Explicit(table, m.column(), columnType(table, m.column()), m.sql());
-    }
-
-    /**
-     * Old images must carry every column a mapping reads from them (deletes and moves map through the old image): what
-     * the identity really carries — primary key, the {@code USING INDEX} columns, or all columns with FULL. A table no
-     * identity covers at all would make writers' UPDATE and DELETE fail once published: always refused.
-     */
-    private void checkReplicaIdentity(Tview t, Map<TableName, List<KeyMapping>> mappings, List<String> warnings) {
-        for (BaseTable b : t.baseTables()) {
-            if (b.breaksWritersWhenPublished()) {
-                throw new CatalogException("Tview " + t.table() + ": base table " + b.name() + " has REPLICA IDENTITY "
-                        + b.replicaIdentityName() + (b.primaryKey().isEmpty() ? " and no primary key" : "")
-                        + ": once it is published, every UPDATE and DELETE on it would fail for its writers. Run "
-                        + b.fullIdentityStatements() + " (or add a primary key)");
-            }
-            KeyMapping m = identityMisses(b, mappings.getOrDefault(b.name(), List.of()));
-            if (m != null) {
-                List<String> identity = b.identityColumns();
-                String problem = "Tview " + t.table() + ": mapping " + m.kind() + " reads " + b.name() + "." + m.rowColumn()
-                        + " from the old row image, but " + b.name() + " has REPLICA IDENTITY " + b.replicaIdentityName()
-                        + " (old images carry only " + identity + "), so deletes and moves to another parent would be missed:"
-                        + " run " + b.fullIdentityStatements();
-                if (config.enforceReplicaIdentity()) {
-                    throw new CatalogException(problem + " (or set refresh.replica-identity: warn to accept that)");
-                }
-                warnings.add(problem);
-            }
-        }
-    }
-
-    /**
-     * The first of {@code ms} that reads a column of {@code b} its old row images do not carry (null when none does):
-     * what the identity really carries is the primary key, the {@code USING INDEX} columns, or all columns with FULL. The
-     * key's own column may be outside it when the root is also keyed by an identity column.
-     */
-    private static KeyMapping identityMisses(BaseTable b, List<KeyMapping> ms) {
-        if (b == null || b.replicaIdentity() == 'f') {
-            return null;
-        }
-        List<String> identity = b.identityColumns();
-        boolean rootKeyedByIdentity = ms.stream().anyMatch(m -> (m instanceof KeyMapping.Direct || m instanceof KeyMapping.Lineage)
-                && identity.contains(m.rowColumn()));
-        for (KeyMapping m : ms) {
-            if (m instanceof KeyMapping.FullRefresh || m.rowColumn() == null || identity.contains(m.rowColumn())) {
-                continue;
-            }
-            if (m instanceof KeyMapping.Direct && rootKeyedByIdentity) {
-                continue;
-            }
-            return m;
-        }
-        return null;
     }
 
     private String columnType(TableName table, String column) throws SQLException {

@@ -105,7 +105,7 @@ public final class Refresher implements AutoCloseable {
             // Serialize with trigger-mode writers (their triggers take the same lock), so this refresh
             // computes from a snapshot that includes their commits instead of overwriting them.
             statement(c, "lock", RefreshStatements.LOCK).execute();
-            awaitVisible(c, sourceXids);
+            SourceVisibility.await(c, statement(c, "visible", SourceVisibility.VISIBLE), sourceXids, config.statementTimeout());
             List<RefreshRequest> work = new ArrayList<>(requests);
             tx = new Transaction(c, work);
             for (int i = 0; i < work.size(); i++) {
@@ -168,44 +168,6 @@ public final class Refresher implements AutoCloseable {
         }
         work.add(at, owed);
     }
-
-    /** Waits (polling, 1 ms apart) until every xid is visible in a fresh snapshot; gives up with an error after the statement timeout. */
-    private void awaitVisible(Connection c, java.util.Collection<Long> xids) throws SQLException {
-        long[] wanted = xids.stream().filter(x -> x >= 0).mapToLong(Long::longValue).distinct().toArray();
-        if (wanted.length == 0) {
-            return;
-        }
-        PreparedStatement ps = statement(c, "visible", VISIBLE);
-        ps.setArray(1, c.createArrayOf("bigint", java.util.Arrays.stream(wanted).boxed().toArray()));
-        long giveUpAt = System.nanoTime() + config.statementTimeout().toNanos();
-        while (true) {
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getBoolean(1)) {
-                    return;
-                }
-            }
-            if (System.nanoTime() > giveUpAt) {
-                throw new SQLException("source transactions " + java.util.Arrays.toString(wanted) + " are committed in the WAL but "
-                        + "still not visible after " + config.statementTimeout().toMillis() + " ms", "57014");
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for source transactions to become visible", "57014", e);
-            }
-        }
-    }
-
-    /**
-     * True when every 32-bit xid of parameter 1 is visible in the current snapshot: each is widened to a 64-bit
-     * txid with the epoch of the snapshot's xmax (the previous epoch when the xid is above xmax's low bits).
-     */
-    private static final String VISIBLE = "SELECT coalesce(bool_and(txid_visible_in_snapshot("
-            + "CASE WHEN x <= (m & 4294967295) THEN ((m >> 32) << 32) | x ELSE (((m >> 32) - 1) << 32) | x END, s)), true) "
-            + "FROM (SELECT txid_current_snapshot() AS s, txid_snapshot_xmax(txid_current_snapshot()) AS m) snap, "
-            + "unnest(CAST(? AS bigint[])) AS x";
 
     /**
      * The open refresh transaction: keys recomputed in it so far, and the savepoint of the tview being refreshed. A
