@@ -53,6 +53,8 @@ class BenchIT {
         String report = Files.readString(md);
         assertThat(report).contains("## Writers: throughput by refresh method", "## Freshness", "## W4 storm", "## Cost of events",
                         "## Memory, start-up, backlog", "## ClickHouse sink", "ClickHouse backfill ≥ 50,000 rows/s", "## Targets")
+                // the embedded server is durable, as the report says (zonky's default is fsync off)
+                .contains("same host, fsync on, synchronous_commit on")
                 .doesNotContain("old figures")
                 .endsWith(io.tviewd.daemon.bench.Report.NOTES + "\nhand-written analysis\n");
 

@@ -335,7 +335,8 @@ public final class DebeziumEventSource implements AutoCloseable {
         JsonNode row = m.get("d");
         JsonNode data = null;
         if (events.includeData() && row != null && !row.isNull()) {
-            data = row.has("data") ? row.get("data") : row;
+            // EventMessages.events has taken a document tview's data out of whole rows already
+            data = row;
         }
         JsonNode c = m.get("c");
         if (c != lastContext) {

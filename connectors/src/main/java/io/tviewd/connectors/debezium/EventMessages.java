@@ -29,27 +29,38 @@ final class EventMessages {
     }
 
     /**
-     * The events of one message, each as an object {@code {t, o, k, d, c, x, r}}: a message of the current format
-     * ({@code "v": 2}) carries many ({@code "e": [[op, key, row?], …]}); one written before it carries exactly one.
+     * The events of one message, each as an object {@code {t, o, k, d, c, x, r}} where {@code d} is the event's data:
+     * a message of the current format ({@code "v": 3}) carries many ({@code "e": [[op, key, data?], …]}); one of
+     * format 2 carries the whole row, whose {@code data} column is a document tview's data; one written before
+     * format 2 carries exactly one event, as format 2 rows.
      */
     static List<JsonNode> events(JsonNode m) {
         JsonNode list = m.get("e");
         if (list == null) {
-            return List.of(m);
+            ObjectNode one = ((ObjectNode) m).deepCopy();
+            one.set("d", dataOfRow(m.get("d")));
+            return List.of(one);
         }
+        boolean rows = m.path("v").asInt() == 2;
         List<JsonNode> out = new ArrayList<>(list.size());
         for (JsonNode e : list) {
             ObjectNode one = JSON.createObjectNode();
             one.set("t", m.get("t"));
             one.set("o", e.get(0));
             one.set("k", e.get(1));
-            one.set("d", e.size() > 2 ? e.get(2) : NullNode.getInstance());
+            JsonNode d = e.size() > 2 ? e.get(2) : NullNode.getInstance();
+            one.set("d", rows ? dataOfRow(d) : d);
             one.set("c", m.get("c"));
             one.set("x", m.get("x"));
             one.set("r", m.get("r"));
             out.add(one);
         }
         return out;
+    }
+
+    /** The data of an event that carries the whole row (formats before 3): a document tview's {@code data} column. */
+    private static JsonNode dataOfRow(JsonNode row) {
+        return row != null && row.has("data") ? row.get("data") : row;
     }
 
     /** A logical message with the daemon's prefix that is not one of its refresh-event messages. */
@@ -81,7 +92,8 @@ final class EventMessages {
                 eventKey.getBytes(StandardCharsets.UTF_8))) {
             throw new RejectedMessage("forged", "it does not carry the daemon's event key (written by another session, not by a refresh)");
         }
-        if (m.path("v").asInt() != 2 || !m.path("t").isTextual() || !m.path("x").canConvertToLong() || !m.path("r").isTextual()
+        int version = m.path("v").asInt();
+        if ((version != 2 && version != 3) || !m.path("t").isTextual() || !m.path("x").canConvertToLong() || !m.path("r").isTextual()
                 || !(m.path("c").isObject() || m.path("c").isNull() || m.path("c").isMissingNode()) || !m.path("e").isArray()) {
             throw new RejectedMessage("malformed", "fields v, t, x, r, c, e are not those of a refresh-event message");
         }

@@ -22,7 +22,9 @@ class EventMessagesTest {
         assertThat(events).hasSize(3);
         assertThat(events).extracting(e -> e.get("o").asText()).containsExactly("i", "u", "d");
         assertThat(events).extracting(e -> e.get("k").toString()).containsExactly("\"a1\"", "7", "\"a3\"");
-        assertThat(events.get(0).get("d").get("data").get("title").asText()).isEqualTo("A");
+        // format 2 carried the whole row: the data is its document column
+        assertThat(events.get(0).get("d").get("title").asText()).isEqualTo("A");
+        assertThat(events.get(1).get("d").isEmpty()).isTrue();
         assertThat(events.get(2).get("d").isNull()).isTrue();
         assertThat(events).allSatisfy(e -> {
             assertThat(e.get("t").asText()).isEqualTo("public.tv_post");
@@ -30,6 +32,28 @@ class EventMessagesTest {
             assertThat(e.get("c").get("m").asText()).isEqualTo("cdc");
             assertThat(e.get("r").asText()).isEqualTo("2026-12-01T10:00:00Z");
         });
+    }
+
+    @Test
+    void events_ofTheCurrentFormat_carryTheirDataAsIs_evenADocumentWithADataField() throws Exception {
+        List<JsonNode> events = EventMessages.events(JSON.readTree("""
+                {"v": 3, "t": "public.tv_post", "c": {}, "x": 9, "r": "t",
+                 "e": [["u", "a1", {"data": {"title": "A"}, "n": 1}], ["i", 2, {"id": 2, "amount": 1.5}], ["d", "a3", null]]}"""));
+        assertThat(events).extracting(e -> e.get("d").toString())
+                .containsExactly("{\"data\":{\"title\":\"A\"},\"n\":1}", "{\"id\":2,\"amount\":1.5}", "null");
+        // and a format 2 row without a data column (an analytic tview) is the data itself
+        assertThat(EventMessages.events(JSON.readTree("{\"v\": 2, \"t\": \"public.ta_sale\", \"c\": {}, \"x\": 1, \"r\": \"t\","
+                + " \"e\": [[\"u\", 2, {\"id\": 2, \"amount\": 1.5}]]}")).get(0).get("d").toString()).isEqualTo("{\"id\":2,\"amount\":1.5}");
+    }
+
+    @Test
+    void accept_takesFormats2And3_andRefusesOthers() throws Exception {
+        for (int v : new int[] {2, 3}) {
+            assertThat(EventMessages.accept(("{\"v\": " + v + ", \"a\": \"" + KEY + "\", \"t\": \"public.tv_post\", \"c\": {},"
+                    + " \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"]]}").getBytes(java.nio.charset.StandardCharsets.UTF_8), KEY)).hasSize(1);
+        }
+        assertThat(rejected("{\"v\": 4, \"a\": \"" + KEY + "\", \"t\": \"t\", \"c\": {}, \"x\": 1, \"r\": \"t\", \"e\": []}").kind)
+                .isEqualTo("malformed");
     }
 
     @Test

@@ -96,15 +96,26 @@ public final class Benchmark {
         try {
             if (db.isEmbedded()) {
                 log.accept("Starting an embedded PostgreSQL (fsync on, synchronous_commit on) …");
-                embedded = EmbeddedDatabase.start(Map.of("shared_buffers", "512MB", "max_wal_size", "4GB",
+                // the embedded server runs with fsync off unless told otherwise (zonky passes -F); the bench measures a
+                // durable server, as production runs one
+                embedded = EmbeddedDatabase.start(Map.of("fsync", "on", "shared_buffers", "512MB", "max_wal_size", "4GB",
                         "shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all"));
                 db = new DatabaseConfig(embedded.jdbcUrl(), "postgres", Secret.of(""));
+                EmbeddedDatabase server = embedded;
+                // stopped with the benchmark (Ctrl-C) too: a server left running would skew the next run
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        server.close();
+                    } catch (java.io.IOException | RuntimeException e) {
+                        System.err.println("Could not stop the embedded PostgreSQL: " + e.getMessage());
+                    }
+                }, "tviewd-bench-stop-postgres"));
             }
             PostgresSessions sessions = new PostgresSessions(db);
             Dataset data = Dataset.at(options.scale());
             report.dataset(data);
             try (Connection c = sessions.openApplication("tviewd-bench")) {
-                report.server(text(c, "SELECT version()"));
+                report.server(text(c, "SELECT version()"), text(c, "SHOW fsync"), text(c, "SHOW synchronous_commit"));
                 log.accept("Building the data set: " + data + " …");
                 long t0 = System.nanoTime();
                 data.create(c);
@@ -112,20 +123,33 @@ public final class Benchmark {
             }
             Writers writers = new Writers(sessions, data);
             statements = new StatementProfile(sessions, options.logDir());
-            // the report is rewritten after every phase: an interrupted run still leaves what it measured
-            if (runs(Phase.NONE)) {
-                baseline(writers);
+            // the report is rewritten after every phase: an interrupted run still leaves what it measured.
+            // Freshness (idle, fixed rates, storm) and ClickHouse are measured first, on the data set as built: the
+            // full-speed phases write millions of rows, and freshness measured after them measured their aftermath
+            // (BENCHMARKS.md, notes of 2026-12-03).
+            try (Probe probe = new Probe(sessions, data)) {
+                freshness(db, sessions, writers, probe);
                 report.write();
-            }
-            if (runs(Phase.FRAISEQL)) {
-                fraiseql(sessions, writers);
-                report.write();
-            }
-            cdc(db, sessions, data, writers);
-            report.write();
-            if (runs(Phase.CLICKHOUSE)) {
-                new ClickHouseRun(options, report, log).run(db, sessions, data, writers, () -> warmUp(writers, null));
-                report.write();
+                if (runs(Phase.CLICKHOUSE)) {
+                    new ClickHouseRun(options, report, log).run(db, sessions, data, writers, () -> warmUp(writers, null));
+                    report.write();
+                }
+                if (runs(Phase.NONE)) {
+                    baseline(writers);
+                    report.write();
+                }
+                if (runs(Phase.FRAISEQL)) {
+                    fraiseql(sessions, writers);
+                    report.write();
+                }
+                if (runs(Phase.CDC_WRITERS)) {
+                    cdcWriters(db, sessions, writers, probe);
+                    report.write();
+                }
+                if (runs(Phase.BACKLOG)) {
+                    backlog(db, sessions, probe);
+                    report.write();
+                }
             }
             if (runs(Phase.TRIGGER)) {
                 trigger(db, writers);
@@ -167,60 +191,65 @@ public final class Benchmark {
         }
     }
 
-    private void cdc(DatabaseConfig db, PostgresSessions sessions, Dataset data, Writers writers) throws Exception {
+    /**
+     * Freshness in cdc mode: the first start (it creates the slot), idle, the fixed-rate ladder and the storm with
+     * events on; then a restart with events off (restart → ready) for the mix at 1,000/s and the storm again.
+     */
+    private void freshness(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
         Map<String, String> eventsOn = Map.of("TVIEWD_EVENTS_ENABLED", "true");
-        try (Probe probe = new Probe(sessions, data)) {
-            log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
-            try (Running daemon = new Running(db, sessions, eventsOn)) {
-                report.firstStart(daemon.get().readyMillis());
-                warmUp(writers, probe);
-                if (runs(Phase.IDLE)) {
-                    List<Double> idle = new ArrayList<>();
-                    for (int i = 0; i < 200; i++) {
-                        idle.add(probe.once(Duration.ofSeconds(30)));
-                        Thread.sleep(20);
-                    }
-                    report.idle(Percentiles.of(idle));
-                    log.accept("freshness idle: " + Figures.ms(Percentiles.of(idle)));
+        log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
+        try (Running daemon = new Running(db, sessions, eventsOn)) {
+            report.firstStart(daemon.get().readyMillis());
+            warmUp(writers, probe);
+            if (runs(Phase.IDLE)) {
+                List<Double> idle = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    idle.add(probe.once(Duration.ofSeconds(30)));
+                    Thread.sleep(20);
                 }
-                for (Workload w : runs(Phase.CDC_WRITERS) ? Workload.values() : new Workload[0]) {
-                    for (int n : WRITERS) {
-                        measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
-                    }
-                }
-                for (int rate : runs(Phase.RATES) ? options.rates() : List.<Integer>of()) {
-                    Run r = measured("cdc", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
-                    report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, true);
-                    if (r.freshness.p99() >= 1000 || r.writes.tps() < 0.9 * rate) {
-                        break;
-                    }
-                }
-                if (runs(Phase.STORM)) {
-                    Run storm = measured("cdc", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
-                    report.storm(true, storm.writes, storm.freshness, storm.converge, storm.cpu);
-                }
-                report.heap("cdc, events on", daemon.heapMax());
+                report.idle(Percentiles.of(idle));
+                log.accept("freshness idle: " + Figures.ms(Percentiles.of(idle)));
             }
-            if (!runs(Phase.EVENTS_OFF)) {
-                if (runs(Phase.BACKLOG)) {
-                    backlog(db, sessions, probe);
+            for (int rate : runs(Phase.RATES) ? options.rates() : List.<Integer>of()) {
+                Run r = measured("cdc", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
+                report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, true);
+                if (r.freshness.p99() >= 1000 || r.writes.tps() < 0.9 * rate) {
+                    break;
                 }
-                return;
             }
-            log.accept("Restarting tviewd with events off (slot and tviews exist) …");
-            try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
-                report.restart(daemon.get().readyMillis());
-                warmUp(writers, probe);
-                int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
-                Run r = measured("cdc-events-off", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
-                report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, false);
-                Run storm = measured("cdc-events-off", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
-                report.storm(false, storm.writes, storm.freshness, storm.converge, storm.cpu);
-                report.heap("cdc, events off", daemon.heapMax());
+            if (runs(Phase.STORM)) {
+                Run storm = measured("cdc", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
+                report.storm(true, storm.writes, storm.freshness, storm.converge, storm.cpu);
             }
-            if (runs(Phase.BACKLOG)) {
-                backlog(db, sessions, probe);
+            report.heap("cdc, events on", daemon.heapMax());
+        }
+        if (!runs(Phase.EVENTS_OFF)) {
+            return;
+        }
+        log.accept("Restarting tviewd with events off (slot and tviews exist) …");
+        try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
+            report.restart(daemon.get().readyMillis());
+            warmUp(writers, probe);
+            int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
+            Run r = measured("cdc-events-off", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
+            report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, false);
+            Run storm = measured("cdc-events-off", daemon, probe, writers, Workload.W4, 1, 0, options.storm());
+            report.storm(false, storm.writes, storm.freshness, storm.converge, storm.cpu);
+            report.heap("cdc, events off", daemon.heapMax());
+        }
+    }
+
+    /** Every workload at full writer speed, 1 and 8 writers, with tviewd in cdc mode (events on). */
+    private void cdcWriters(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
+        log.accept("Starting tviewd (cdc, events on) for the full-speed writers …");
+        try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "true"))) {
+            warmUp(writers, probe);
+            for (Workload w : Workload.values()) {
+                for (int n : WRITERS) {
+                    measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
+                }
             }
+            report.heap("cdc, events on", daemon.heapMax());
         }
     }
 

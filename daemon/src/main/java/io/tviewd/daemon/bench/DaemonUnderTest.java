@@ -30,12 +30,16 @@ final class DaemonUnderTest implements AutoCloseable {
     private final Path log;
     private final long readyMillis;
     private volatile double lastCpu;
+    /** Stops the child when the benchmark itself is stopped (Ctrl-C): a child left running would skew the next run. */
+    private final Thread onExit;
 
     private DaemonUnderTest(Process process, int port, Path log, long readyMillis) {
         this.process = process;
         this.port = port;
         this.log = log;
         this.readyMillis = readyMillis;
+        this.onExit = new Thread(process::destroyForcibly, "tviewd-bench-stop-daemon");
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** Starts the daemon with {@code TVIEWD_*} settings and waits (up to 5 minutes) until {@code /health/ready} answers 200. */
@@ -152,6 +156,11 @@ final class DaemonUnderTest implements AutoCloseable {
     /** SIGTERM and wait for the exit (SIGKILL after a minute). */
     @Override
     public void close() throws InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs (or ran) anyway
+        }
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();

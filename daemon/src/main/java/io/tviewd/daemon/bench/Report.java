@@ -39,6 +39,7 @@ public final class Report {
     private final Map<String, Double> heap = new LinkedHashMap<>();
     private Dataset dataset;
     private String server = "?";
+    private String durability = "?";
     private Percentiles idle = Percentiles.NONE;
     private long firstStartMs = -1;
     private long restartMs = -1;
@@ -56,8 +57,10 @@ public final class Report {
         dataset = d;
     }
 
-    void server(String version) {
+    /** The server's version and its durability settings, as the server reports them ({@code SHOW fsync}). */
+    void server(String version, String fsync, String synchronousCommit) {
         server = version;
+        durability = "fsync " + fsync + ", synchronous_commit " + synchronousCommit;
     }
 
     void writers(String mode, Workload w, int n, Writers.Result r, Percentiles lag, double converge, double cpu) {
@@ -104,8 +107,9 @@ public final class Report {
         rows.add(chLive);
     }
 
+    /** A daemon's heap peak in {@code phase}; when several daemons ran in it, the largest. */
     void heap(String phase, double mb) {
-        heap.put(phase, mb);
+        heap.merge(phase, mb, Math::max);
     }
 
     void firstStart(long ms) {
@@ -177,7 +181,7 @@ public final class Report {
         md.append("| machine | ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(machine()).append(" |\n");
         md.append("| Java | ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
                 .append(" (daemon: -Xmx512m, G1) |\n");
-        md.append("| PostgreSQL | ").append(server.replaceAll(" on .*", "")).append(", same host, fsync on, synchronous_commit on |\n");
+        md.append("| PostgreSQL | ").append(server.replaceAll(" on .*", "")).append(", same host, ").append(durability).append(" |\n");
         md.append("| data | ").append(dataset).append("; `v_post` embeds author, comment count, last 3 comments with their authors |\n");
         md.append("| runs | ").append(seconds(options.duration())).append(" s per measurement, storm ").append(seconds(options.storm()))
                 .append(" s, warm-up ").append(seconds(options.warmup())).append(" s of the mix before measuring |\n");

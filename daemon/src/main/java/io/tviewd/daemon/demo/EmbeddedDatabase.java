@@ -59,8 +59,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return postgres.getPort();
     }
 
+    /** Stops the server; a second call does nothing. */
     @Override
-    public void close() throws IOException {
-        postgres.close();
+    public synchronized void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            postgres.close();
+        }
     }
+
+    private boolean closed;
 }

@@ -41,9 +41,9 @@ class RefreshStatementsTest {
     void refreshByKeys_withEvents_emitsTransactionalMessagesOfUpTo500WrittenOrDeletedRows() {
         String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.ROWS);
         assertThat(sql)
-                .contains("RETURNING t.\"id\" AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i)")
+                .contains("RETURNING t.\"id\" AS k, to_jsonb(t.\"data\") AS d, (t.xmax = 0) AS i)")
                 .contains("RETURNING t.\"id\" AS k)")
-                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 2, 'a', (SELECT key FROM tviewd.event_key), 't', 'public.tv_post', "
+                .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 3, 'a', (SELECT key FROM tviewd.event_key), 't', 'public.tv_post', "
                         + "'c', CAST(? AS json), 'x', txid_current(), 'r', clock_timestamp(), "
                         + "'e', json_agg(json_build_array(e.o, e.k, e.d) ORDER BY e.n))::text)")
                 .contains("SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del")
@@ -52,6 +52,15 @@ class RefreshStatementsTest {
         // parameters: keys, keys, context
         assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
         assertThat(RefreshStatements.refreshAll(tvPost(), RefreshStatements.Emit.ROWS).chars().filter(ch -> ch == '?').count()).isEqualTo(1);
+    }
+
+    @Test
+    void refreshByKeys_withEvents_ofATviewWithoutADocumentColumn_emitsTheWholeRow() {
+        Tview sales = new Tview(new TableName("public", "ta_sale"), new TableName("public", "va_sale"), "id", "bigint",
+                List.of("id", "amount"), Map.of("id", "bigint", "amount", "numeric"), List.of(),
+                List.of(new BaseTable(TB_POST, List.of("pk_post"), List.of("pk_post"), 'f')), List.of());
+        assertThat(RefreshStatements.refreshByKeys(sales, RefreshStatements.Emit.ROWS))
+                .contains("RETURNING t.\"id\" AS k, to_jsonb(t) AS d, (t.xmax = 0) AS i)");
     }
 
     @Test
