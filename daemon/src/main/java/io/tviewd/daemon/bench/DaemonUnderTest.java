@@ -33,13 +33,12 @@ final class DaemonUnderTest implements AutoCloseable {
     /** Stops the child when the benchmark itself is stopped (Ctrl-C): a child left running would skew the next run. */
     private final Thread onExit;
 
-    private DaemonUnderTest(Process process, int port, Path log, long readyMillis) {
+    private DaemonUnderTest(Process process, Thread onExit, int port, Path log, long readyMillis) {
         this.process = process;
+        this.onExit = onExit;
         this.port = port;
         this.log = log;
         this.readyMillis = readyMillis;
-        this.onExit = new Thread(process::destroyForcibly, "tviewd-bench-stop-daemon");
-        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** Starts the daemon with {@code TVIEWD_*} settings and waits (up to 5 minutes) until {@code /health/ready} answers 200. */
@@ -59,6 +58,8 @@ final class DaemonUnderTest implements AutoCloseable {
         env.putAll(settings);
         long t0 = System.nanoTime();
         Process p = pb.start();
+        Thread onExit = new Thread(p::destroyForcibly, "tviewd-bench-stop-daemon");
+        Runtime.getRuntime().addShutdownHook(onExit);
         long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
         while (true) {
             if (!p.isAlive()) {
@@ -73,7 +74,7 @@ final class DaemonUnderTest implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        return new DaemonUnderTest(p, port, log, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        return new DaemonUnderTest(p, onExit, port, log, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     /** The child's environment: only the benchmark's database among the {@code TVIEWD_*} variables. */
