@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 public final class ConfigLoader {
 
     /** Environment variables with the prefix that are not configuration keys but are allowed. */
-    private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL");
+    private static final Set<String> RESERVED_ENV = Set.of("TVIEWD_JAVA_OPTS", "TVIEWD_LOG_LEVEL", "TVIEWD_BENCH_DAEMON_JAVA_OPTS");
     private static final Set<String> TVIEW_FIELDS = Set.of("table", "source-view", "key", "unmapped", "mappings", "mode", "schedule", "typename");
     private static final Set<String> MAPPING_FIELDS = Set.of("table", "column", "sql");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");

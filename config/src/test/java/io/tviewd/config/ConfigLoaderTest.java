@@ -90,6 +90,12 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void parse_launcherAndBenchEnvironmentVariables_areNotSettings_andAllowed() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of("TVIEWD_JAVA_OPTS", "-Xmx1g", "TVIEWD_LOG_LEVEL", "DEBUG",
+                "TVIEWD_BENCH_DAEMON_JAVA_OPTS", "-XX:TieredStopAtLevel=1")).http().port()).isEqualTo(ConfigLoader.load(null, Map.of()).http().port());
+    }
+
+    @Test
     void parse_unknownEnvironmentVariable_isRejected() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TVIEWD_HTTP_PROT", "1")))
                 .isInstanceOf(ConfigException.class)

@@ -249,7 +249,9 @@ public final class Benchmark {
             warmUp(writers, probe);
             for (Workload w : Workload.values()) {
                 for (int n : WRITERS) {
-                    measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
+                    Run r = measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
+                    // the writers table compares these runs (the storm, also W4 with one writer, has its own table)
+                    report.writers("cdc", w, n, r.writes, r.freshness, r.converge, r.cpu);
                 }
             }
             report.heap("cdc, events on", daemon.heapMax());
@@ -389,9 +391,6 @@ public final class Benchmark {
             converge = Double.POSITIVE_INFINITY;
         }
         Percentiles p = Percentiles.of(lag);
-        if (rate == 0) {
-            report.writers(mode, w, n, r, p, converge, cpu);
-        }
         log.accept(String.format("%-15s %-3s %d writers%s: %8.0f writes/s, freshness %s, converged %s after, daemon CPU %.1f s",
                 mode, w, n, rate > 0 ? " at " + (int) rate + "/s" : "", r.tps(), Figures.ms(p), Figures.msText(converge), cpu));
         if (Double.isInfinite(converge)) {

@@ -24,6 +24,9 @@ final class DaemonUnderTest implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final long CLOCK_TICKS = 100;
+    /** {@code TVIEWD_BENCH_DAEMON_JAVA_OPTS}: JVM options added to the daemon's, split on spaces. */
+    static final List<String> EXTRA_JAVA_OPTIONS = java.util.Arrays.stream(
+            System.getenv().getOrDefault("TVIEWD_BENCH_DAEMON_JAVA_OPTS", "").trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
 
     private final Process process;
     private final int port;
@@ -50,7 +53,10 @@ final class DaemonUnderTest implements AutoCloseable {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("daemon-" + System.currentTimeMillis() + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseG1GC", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logDir, "-jar", jar.toString(), "run"));
+                "-Xmx512m", "-XX:+UseG1GC", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=" + logDir));
+        // extra JVM options of the daemon under test, for experiments (e.g. -XX:TieredStopAtLevel=1); the report names them
+        cmd.addAll(EXTRA_JAVA_OPTIONS);
+        cmd.addAll(List.of("-jar", jar.toString(), "run"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = environment(pb, db);
         env.put("TVIEWD_HTTP_PORT", Integer.toString(port));

@@ -180,7 +180,8 @@ public final class Report {
         md.append("| | |\n|---|---|\n");
         md.append("| machine | ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(machine()).append(" |\n");
         md.append("| Java | ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append(" (daemon: -Xmx512m, G1) |\n");
+                .append(" (daemon: -Xmx512m, G1").append(DaemonUnderTest.EXTRA_JAVA_OPTIONS.isEmpty() ? ""
+                        : ", " + String.join(" ", DaemonUnderTest.EXTRA_JAVA_OPTIONS)).append(") |\n");
         md.append("| PostgreSQL | ").append(server.replaceAll(" on .*", "")).append(", same host, ").append(durability).append(" |\n");
         md.append("| data | ").append(dataset).append("; `v_post` embeds author, comment count, last 3 comments with their authors |\n");
         md.append("| runs | ").append(seconds(options.duration())).append(" s per measurement, storm ").append(seconds(options.storm()))
