@@ -136,7 +136,7 @@ public final class Benchmark {
                 }
                 // the phases without a daemon would leave it a slot holding every change they make: the full-speed
                 // cdc runs would start minutes behind
-                dropSlots(sessions);
+                RunningDaemon.dropSlots(sessions);
                 if (runs(Phase.NONE)) {
                     baseline(writers);
                     report.write();
@@ -201,7 +201,7 @@ public final class Benchmark {
     private void freshness(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
         Map<String, String> eventsOn = Map.of("TVIEWD_EVENTS_ENABLED", "true");
         log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
-        try (Running daemon = new Running(db, sessions, eventsOn)) {
+        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, eventsOn)) {
             report.firstStart(daemon.get().readyMillis());
             warmUp(writers, probe);
             if (runs(Phase.IDLE)) {
@@ -230,7 +230,7 @@ public final class Benchmark {
             return;
         }
         log.accept("Restarting tviewd with events off (slot and tviews exist) …");
-        try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
+        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
             report.restart(daemon.get().readyMillis());
             warmUp(writers, probe);
             int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
@@ -245,7 +245,7 @@ public final class Benchmark {
     /** Every workload at full writer speed, 1 and 8 writers, with tviewd in cdc mode (events on). */
     private void cdcWriters(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
         log.accept("Starting tviewd (cdc, events on) for the full-speed writers …");
-        try (Running daemon = new Running(db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "true"))) {
+        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "true"))) {
             warmUp(writers, probe);
             for (Workload w : Workload.values()) {
                 for (int n : WRITERS) {
@@ -255,64 +255,6 @@ public final class Benchmark {
                 }
             }
             report.heap("cdc, events on", daemon.heapMax());
-        }
-    }
-
-    /**
-     * The daemon of a phase, restarted on a fresh slot when a run left it a backlog it cannot work off within
-     * {@link #CONVERGE_CAP} (full-speed writers outrun any refresh): the next run then starts from a converged tview.
-     */
-    private final class Running implements AutoCloseable {
-        private final DatabaseConfig db;
-        private final PostgresSessions sessions;
-        private final Map<String, String> settings;
-        private DaemonUnderTest daemon;
-        private HeapWatch heap;
-        private double heapMax;
-
-        Running(DatabaseConfig db, PostgresSessions sessions, Map<String, String> settings) throws Exception {
-            this.db = db;
-            this.sessions = sessions;
-            this.settings = settings;
-            start();
-        }
-
-        private void start() throws Exception {
-            daemon = DaemonUnderTest.start(options.jar(), db, settings, options.logDir());
-            heap = new HeapWatch(daemon);
-        }
-
-        DaemonUnderTest get() {
-            return daemon;
-        }
-
-        double heapMax() {
-            return Math.max(heapMax, heap.maxMb());
-        }
-
-        /** Stops the daemon, drops its slots and stored positions, and starts it again (it reconciles every tview). */
-        void reset() throws Exception {
-            heapMax = heapMax();
-            close();
-            dropSlots(sessions);
-            start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            heap.close();
-            daemon.close();
-        }
-    }
-
-    /**
-     * Drops the daemon's slots and stored positions (the daemon is stopped): its next start is a first start, which
-     * reconciles every tview, instead of catching up on everything written since.
-     */
-    private static void dropSlots(PostgresSessions sessions) throws SQLException {
-        try (Connection c = sessions.openApplication("tviewd-bench"); Statement s = c.createStatement()) {
-            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'tviewd%'");
-            s.execute("DELETE FROM tviewd.offsets");
         }
     }
 
@@ -365,7 +307,7 @@ public final class Benchmark {
     private record Run(Writers.Result writes, Percentiles freshness, double converge, double cpu) {
     }
 
-    private Run measured(String mode, Running running, Probe probe, Writers writers, Workload w, int n, double rate,
+    private Run measured(String mode, RunningDaemon running, Probe probe, Writers writers, Workload w, int n, double rate,
                          Duration duration) throws Exception {
         DaemonUnderTest daemon = running.get();
         double cpu0 = daemon.cpuSeconds();
