@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.tviewd.connectors.postgres.refresh.RefreshStatements;
+
 /**
  * Reads refresh-event messages (the logical messages refresh statements emit): checks that a message is one of the
  * daemon's — it carries the event key, which other roles cannot read — and well formed, then splits it into its events.
@@ -31,16 +33,10 @@ final class EventMessages {
     /**
      * The events of one message, each as an object {@code {t, o, k, d, c, x, r}} where {@code d} is the event's data:
      * a message of the current format ({@code "v": 3}) carries many ({@code "e": [[op, key, data?], …]}); one of
-     * format 2 carries the whole row, whose {@code data} column is a document tview's data; one written before
-     * format 2 carries exactly one event, as format 2 rows.
+     * format 2 carries the whole row, whose {@code data} column is a document tview's data.
      */
     static List<JsonNode> events(JsonNode m) {
         JsonNode list = m.get("e");
-        if (list == null) {
-            ObjectNode one = ((ObjectNode) m).deepCopy();
-            one.set("d", dataOfRow(m.get("d")));
-            return List.of(one);
-        }
         boolean rows = m.path("v").asInt() == 2;
         List<JsonNode> out = new ArrayList<>(list.size());
         for (JsonNode e : list) {
@@ -60,7 +56,7 @@ final class EventMessages {
 
     /** The data of an event that carries the whole row (formats before 3): a document tview's {@code data} column. */
     private static JsonNode dataOfRow(JsonNode row) {
-        return row != null && row.has("data") ? row.get("data") : row;
+        return row != null && row.has(RefreshStatements.DOCUMENT_COLUMN) ? row.get(RefreshStatements.DOCUMENT_COLUMN) : row;
     }
 
     /** A logical message with the daemon's prefix that is not one of its refresh-event messages. */

@@ -199,9 +199,8 @@ public final class Benchmark {
      * events on; then a restart with events off (restart → ready) for the mix at 1,000/s and the storm again.
      */
     private void freshness(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
-        Map<String, String> eventsOn = Map.of("TVIEWD_EVENTS_ENABLED", "true");
         log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
-        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, eventsOn)) {
+        try (RunningDaemon daemon = cdcDaemon(db, sessions, true)) {
             report.firstStart(daemon.get().readyMillis());
             warmUp(writers, probe);
             if (runs(Phase.IDLE)) {
@@ -230,7 +229,7 @@ public final class Benchmark {
             return;
         }
         log.accept("Restarting tviewd with events off (slot and tviews exist) …");
-        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "false"))) {
+        try (RunningDaemon daemon = cdcDaemon(db, sessions, false)) {
             report.restart(daemon.get().readyMillis());
             warmUp(writers, probe);
             int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
@@ -242,10 +241,15 @@ public final class Benchmark {
         }
     }
 
+    /** A daemon in cdc mode (the default), with events on or off. */
+    private RunningDaemon cdcDaemon(DatabaseConfig db, PostgresSessions sessions, boolean events) throws Exception {
+        return new RunningDaemon(options.jar(), options.logDir(), db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", Boolean.toString(events)));
+    }
+
     /** Every workload at full writer speed, 1 and 8 writers, with tviewd in cdc mode (events on). */
     private void cdcWriters(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
         log.accept("Starting tviewd (cdc, events on) for the full-speed writers …");
-        try (RunningDaemon daemon = new RunningDaemon(options.jar(), options.logDir(), db, sessions, Map.of("TVIEWD_EVENTS_ENABLED", "true"))) {
+        try (RunningDaemon daemon = cdcDaemon(db, sessions, true)) {
             warmUp(writers, probe);
             for (Workload w : Workload.values()) {
                 for (int n : WRITERS) {
