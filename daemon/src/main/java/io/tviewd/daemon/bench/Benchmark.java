@@ -63,12 +63,6 @@ public final class Benchmark {
         }
     }
 
-    /** The warm-up between a daemon's start and a measurement. */
-    @FunctionalInterface
-    interface WarmUp {
-        void run() throws Exception;
-    }
-
     private boolean runs(Phase p) {
         return options.phases().contains(p);
     }
@@ -82,6 +76,7 @@ public final class Benchmark {
     private final Consumer<String> log;
     private final Report report;
     private StatementProfile statements;
+    private WarmUp warmUp;
 
     public Benchmark(Options options, Consumer<String> log) {
         this.options = options;
@@ -122,6 +117,7 @@ public final class Benchmark {
                 log.accept(String.format("  built in %.1f s", (System.nanoTime() - t0) / 1e9));
             }
             Writers writers = new Writers(sessions, data);
+            warmUp = new WarmUp(options, writers, report, log);
             statements = new StatementProfile(sessions, options.logDir());
             // the report is rewritten after every phase: an interrupted run still leaves what it measured.
             // Freshness (idle, fixed rates, storm) and ClickHouse are measured first, on the data set as built: the
@@ -131,7 +127,7 @@ public final class Benchmark {
                 freshness(db, sessions, writers, probe);
                 report.write();
                 if (runs(Phase.CLICKHOUSE)) {
-                    new ClickHouseRun(options, report, log).run(db, sessions, data, writers, () -> warmUp(writers, null));
+                    new ClickHouseRun(options, report, log).run(db, sessions, data, writers, warmUp);
                     report.write();
                 }
                 // the phases without a daemon would leave it a slot holding every change they make: the full-speed
@@ -202,7 +198,7 @@ public final class Benchmark {
         log.accept("Starting tviewd (cdc, events on; first start creates the slot and reconciles tv_post) …");
         try (RunningDaemon daemon = cdcDaemon(db, sessions, true)) {
             report.firstStart(daemon.get().readyMillis());
-            warmUp(writers, probe);
+            warmUp.run(daemon.get(), probe);
             if (runs(Phase.IDLE)) {
                 List<Double> idle = new ArrayList<>();
                 for (int i = 0; i < 200; i++) {
@@ -231,7 +227,7 @@ public final class Benchmark {
         log.accept("Restarting tviewd with events off (slot and tviews exist) …");
         try (RunningDaemon daemon = cdcDaemon(db, sessions, false)) {
             report.restart(daemon.get().readyMillis());
-            warmUp(writers, probe);
+            warmUp.run(daemon.get(), probe);
             int rate = options.rates().contains(1000) ? 1000 : options.rates().get(0);
             Run r = measured("cdc-events-off", daemon, probe, writers, Workload.MIX, 8, rate, options.duration());
             report.rate(rate, r.writes, r.freshness, r.converge, r.cpu, false);
@@ -250,7 +246,7 @@ public final class Benchmark {
     private void cdcWriters(DatabaseConfig db, PostgresSessions sessions, Writers writers, Probe probe) throws Exception {
         log.accept("Starting tviewd (cdc, events on) for the full-speed writers …");
         try (RunningDaemon daemon = cdcDaemon(db, sessions, true)) {
-            warmUp(writers, probe);
+            warmUp.run(daemon.get(), probe);
             for (Workload w : Workload.values()) {
                 for (int n : WRITERS) {
                     Run r = measured("cdc", daemon, probe, writers, w, n, 0, options.duration());
@@ -343,23 +339,9 @@ public final class Benchmark {
             log.accept("  not converged within " + CONVERGE_CAP.toSeconds() + " s: restarting tviewd on a fresh slot for the next run");
             running.reset();
             // a fresh daemon is cold again: warm it up before the next run measures it
-            warmUp(writers, probe);
+            warmUp.run(running.get(), probe);
         }
         return new Run(r, p, converge, cpu);
-    }
-
-    /**
-     * The mix at a rate the daemon keeps up with (the lowest of {@code --rates}) until the JIT has compiled the hot
-     * paths, then until tviewd caught up. (At full writer speed the warm-up would leave a backlog of minutes.)
-     */
-    private void warmUp(Writers writers, Probe probe) throws Exception {
-        if (options.warmup().isZero()) {
-            return;
-        }
-        writers.run(Workload.MIX, 4, options.rates().stream().mapToInt(Integer::intValue).min().orElse(500), options.warmup());
-        if (probe != null) {
-            probe.once(CONVERGE_CAP);
-        }
     }
 
     private int cli(DatabaseConfig db, String... args) throws Exception {

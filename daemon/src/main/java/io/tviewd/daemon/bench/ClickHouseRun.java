@@ -31,7 +31,7 @@ final class ClickHouseRun {
         this.log = log;
     }
 
-    void run(DatabaseConfig db, PostgresSessions sessions, Dataset data, Writers writers, Benchmark.WarmUp warmUp) throws Exception {
+    void run(DatabaseConfig db, PostgresSessions sessions, Dataset data, Writers writers, WarmUp warmUp) throws Exception {
         if (!LocalClickHouse.available()) {
             log.accept("ClickHouse phase skipped: no clickhouse-server binary (apt-get install clickhouse-server)");
             report.clickhouseSkipped("no clickhouse-server on this machine (apt-get install clickhouse-server)");
@@ -55,7 +55,7 @@ final class ClickHouseRun {
             int rate = options.rates().stream().filter(r -> r >= 1000).findFirst().orElse(options.rates().get(0));
             try (DaemonUnderTest daemon = DaemonUnderTest.start(options.jar(), db, settings, options.logDir());
                  Probe probe = new Probe(sessions, data, clickhouse, DATABASE)) {
-                warmUp.run();
+                warmUp.run(daemon, null);
                 // the sink's own first copy (its slot is new) and the warm-up's events are through before measuring
                 probe.once(Duration.ofMinutes(5));
                 double cpu0 = daemon.cpuSeconds();

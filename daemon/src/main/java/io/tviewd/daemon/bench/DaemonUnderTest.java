@@ -142,16 +142,28 @@ final class DaemonUnderTest implements AutoCloseable {
 
     /** Heap in use (MB) as the daemon's metrics report it, or NaN when they cannot be read. */
     double heapMb() {
+        return sum("jvm_memory_used_bytes{", "area=\"heap\"") / (1024 * 1024);
+    }
+
+    /** Milliseconds the daemon's JIT compiler has worked since its start, or NaN when its metrics cannot be read. */
+    double compileMillis() {
+        return sum("jvm_compilation_time_ms_total", "");
+    }
+
+    /** The sum of the daemon's metric samples whose line starts with {@code name} and contains {@code tag}; NaN when unreadable. */
+    private double sum(String name, String tag) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            double bytes = 0;
+            double total = 0;
+            boolean seen = false;
             for (String line : r.body().split("\n")) {
-                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
-                    bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                if (line.startsWith(name) && line.contains(tag)) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    seen = true;
                 }
             }
-            return bytes / (1024 * 1024);
+            return seen ? total : Double.NaN;
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         } catch (InterruptedException e) {

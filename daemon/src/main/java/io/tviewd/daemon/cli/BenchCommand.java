@@ -29,7 +29,7 @@ final class BenchCommand implements Callable<Integer> {
     String duration;
 
     @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "30s",
-            description = "Full-speed mix after each daemon start before measuring (JIT warm-up; default: ${DEFAULT-VALUE}).")
+            description = "Least warm-up after each daemon start before measuring: the mix at the lowest rate, then until the daemon's JIT compiler settles, at most 4 times as long (default: ${DEFAULT-VALUE}).")
     String warmup;
 
     @Option(names = "--storm", paramLabel = "DURATION", defaultValue = "15s", description = "Length of the W4 storm (default: ${DEFAULT-VALUE}).")

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -32,8 +33,10 @@ public final class DaemonMetrics {
                 .register(registry);
         Gauge.builder("tviewd.cdc.batch.size", lastBatchSize, AtomicLong::get)
                 .description("Changes in the last batch").register(registry);
-        // heap, threads and CPU of the daemon process (jvm_memory_used_bytes, process_cpu_usage, …)
+        // heap, threads, JIT compilation time and CPU of the daemon process (jvm_memory_used_bytes,
+        // jvm_compilation_time_ms_total, process_cpu_usage, …): right after a start the JIT compiler takes a core
         new JvmMemoryMetrics().bindTo(registry);
+        new JvmCompilationMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
     }
