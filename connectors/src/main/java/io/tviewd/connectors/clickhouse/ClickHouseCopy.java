@@ -197,7 +197,7 @@ public final class ClickHouseCopy {
                     List<String> have = stored.get(e.keyText());
                     if (have == null) {
                         missing++;
-                    } else if (!table.sameRow(e.key(), e.data(), have)) {
+                    } else if (!table.sameRow(e.key(), e.data() == null ? null : e.data().tree(), have)) {
                         differing++;
                     } else {
                         continue;

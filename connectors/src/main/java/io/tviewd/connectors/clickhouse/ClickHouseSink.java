@@ -125,8 +125,9 @@ public final class ClickHouseSink implements EventSink {
             return false;
         }
         for (RefreshEvent e : events) {
-            if (e.data() != null && e.data().isObject()) {
-                for (Iterator<String> it = e.data().fieldNames(); it.hasNext(); ) {
+            JsonNode row = e.data() == null ? null : e.data().tree();
+            if (row != null && row.isObject()) {
+                for (Iterator<String> it = row.fieldNames(); it.hasNext(); ) {
                     if (!table.columns.containsKey(it.next())) {
                         return true;
                     }
@@ -213,13 +214,23 @@ public final class ClickHouseSink implements EventSink {
         }
         boolean delete = RefreshEvent.DELETE.equals(e.op());
         if (!delete) {
-            JsonNode data = e.data();
+            // a document is written as the text the event carries (what a JSON column writes for its tree); a row's
+            // columns are read from its tree
+            JsonNode data = e.data() == null || table.document ? null : e.data().tree();
             for (ClickHouseTable.Column col : table.columns.values()) {
                 if (col.name().equals(table.key)) {
                     continue;
                 }
-                JsonNode value = table.document ? data : data == null ? null : data.get(col.name());
                 g.writeFieldName(col.name());
+                if (table.document) {
+                    if (e.data() == null) {
+                        g.writeNull();
+                    } else {
+                        g.writeString(e.data().json());
+                    }
+                    continue;
+                }
+                JsonNode value = data == null ? null : data.get(col.name());
                 try {
                     col.kind().write(g, value);
                 } catch (ColumnType.Unrepresentable x) {

@@ -160,146 +160,17 @@ enum ColumnType {
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper TEXT_OF = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    /** One writer and generator per thread: {@code JsonNode.toString()} builds a generator per call (most of a copy's CPU). */
-    private static final ThreadLocal<Object[]> JSON_TEXT = ThreadLocal.withInitial(() -> {
-        java.io.StringWriter w = new java.io.StringWriter(1024);
-        try {
-            JsonGenerator g = TEXT_OF.getFactory().createGenerator(w);
-            g.setRootValueSeparator(null);
-            return new Object[] {w, g};
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    });
-
-    /** The compact JSON text of a value, as {@code value.toString()} renders it. */
+    /** The compact JSON text of a value, as {@code value.toString()} renders it (and as events carry it). */
     static String jsonText(JsonNode value) {
-        Object[] wg = JSON_TEXT.get();
-        java.io.StringWriter w = (java.io.StringWriter) wg[0];
-        JsonGenerator g = (JsonGenerator) wg[1];
-        w.getBuffer().setLength(0);
-        try {
-            TEXT_OF.writeTree(g, value);
-            g.flush();
-        } catch (java.io.IOException e) {
-            // a StringWriter does not fail; a generator left half-written is replaced
-            JSON_TEXT.remove();
-            return value.toString();
-        }
-        return w.toString();
+        return io.tviewd.connectors.events.JsonText.of(value);
     }
 
     /**
-     * The compact JSON text of a JSON document given as text, exactly as {@link #jsonText(JsonNode)} renders the document
-     * once parsed with exact decimals (as events are), without building the tree: integers by size as int, long or big
-     * integer, fractions as exact decimals, strings and names as they are, in document order.
-     */
-    static String jsonText(String json) throws java.io.IOException {
-        Object[] wg = JSON_TEXT.get();
-        java.io.StringWriter w = (java.io.StringWriter) wg[0];
-        JsonGenerator g = (JsonGenerator) wg[1];
-        w.getBuffer().setLength(0);
-        try (com.fasterxml.jackson.core.JsonParser p = TEXT_OF.getFactory().createParser(json)) {
-            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-                switch (t) {
-                    case START_OBJECT -> g.writeStartObject();
-                    case END_OBJECT -> g.writeEndObject();
-                    case START_ARRAY -> g.writeStartArray();
-                    case END_ARRAY -> g.writeEndArray();
-                    case FIELD_NAME -> g.writeFieldName(p.currentName());
-                    case VALUE_STRING -> g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                    case VALUE_NUMBER_INT -> {
-                        switch (p.getNumberType()) {
-                            case INT -> g.writeNumber(p.getIntValue());
-                            case LONG -> g.writeNumber(p.getLongValue());
-                            default -> g.writeNumber(p.getBigIntegerValue());
-                        }
-                    }
-                    case VALUE_NUMBER_FLOAT -> g.writeNumber(p.getDecimalValue());
-                    case VALUE_TRUE -> g.writeBoolean(true);
-                    case VALUE_FALSE -> g.writeBoolean(false);
-                    case VALUE_NULL -> g.writeNull();
-                    default -> throw new java.io.IOException("unexpected JSON token " + t);
-                }
-            }
-            g.flush();
-        } catch (java.io.IOException | RuntimeException e) {
-            // a generator left half-written is replaced
-            JSON_TEXT.remove();
-            throw e;
-        }
-        return w.toString();
-    }
-
-    /**
-     * The JSON string literal (quoted, escaped) of {@link #jsonText(String)} of a document in PostgreSQL's {@code jsonb}
-     * output, made in one pass over its characters: whitespace between tokens dropped, strings and numbers kept as they
-     * are. Null when a token would be rendered differently once parsed — a {@code \\u} or {@code \\/} escape, {@code -0},
-     * a number with a fraction or exponent whose exact decimal prints otherwise ({@code 0.0000001} is {@code 1E-7}) — or
-     * the text is not such JSON: the caller then takes {@link #jsonText(String)}.
+     * The JSON string literal (quoted, escaped) of the compact text of a document in PostgreSQL's {@code jsonb} output,
+     * in one pass; null where that text would differ from the parsed document's ({@link io.tviewd.connectors.events.JsonText#compactOrNull}).
      */
     static String documentLiteral(String json) {
-        int n = json.length();
-        StringBuilder out = new StringBuilder(n + n / 8 + 16);
-        out.append('"');
-        boolean inString = false;
-        for (int i = 0; i < n; i++) {
-            char ch = json.charAt(i);
-            if (inString) {
-                if (ch == '\\') {
-                    if (i + 1 >= n) {
-                        return null;
-                    }
-                    char next = json.charAt(++i);
-                    switch (next) {
-                        case '"' -> out.append("\\\\\\\"");
-                        case '\\' -> out.append("\\\\\\\\");
-                        case 'b', 'f', 'n', 'r', 't' -> out.append("\\\\").append(next);
-                        default -> {
-                            return null;
-                        }
-                    }
-                } else if (ch == '"') {
-                    inString = false;
-                    out.append("\\\"");
-                } else if (ch < 0x20) {
-                    return null;
-                } else {
-                    out.append(ch);
-                }
-                continue;
-            }
-            if (ch == '"') {
-                inString = true;
-                out.append("\\\"");
-            } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-                int end = i + 1;
-                boolean fraction = false;
-                while (end < n && "0123456789.eE+-".indexOf(json.charAt(end)) >= 0) {
-                    fraction |= json.charAt(end) == '.' || json.charAt(end) == 'e' || json.charAt(end) == 'E';
-                    end++;
-                }
-                String number = json.substring(i, end);
-                if (fraction ? !exactDecimalPrintsAs(number) : number.equals("-0") || number.startsWith("-0") && number.length() > 2) {
-                    return null;
-                }
-                out.append(number);
-                i = end - 1;
-            } else if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t') {
-                out.append(ch);
-            }
-        }
-        return inString ? null : out.append('"').toString();
-    }
-
-    private static boolean exactDecimalPrintsAs(String number) {
-        try {
-            return new BigDecimal(number).toString().equals(number);
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return io.tviewd.connectors.events.JsonText.compactOrNull(json, true);
     }
 
     /** A timestamp as {@code to_jsonb} renders it: with an offset (timestamptz) or without (timestamp, taken as UTC). */

@@ -127,7 +127,7 @@ final class CopyChunks {
                 } else if (document == null) {
                     g.writeNull();
                 } else {
-                    g.writeString(ColumnType.jsonText(document));
+                    g.writeString(io.tviewd.connectors.events.JsonText.render(document));
                 }
                 g.writeNumberField("_version", chunk.version);
                 g.writeNumberField("_deleted", 0);
@@ -164,7 +164,8 @@ final class CopyChunks {
 
     static RefreshEvent row(ClickHouseTable table, JsonNode row, long version, int seq) {
         JsonNode data = table.document ? row.get("data") : row;
-        return new RefreshEvent(table.tview.toString(), "", row.get(table.key), RefreshEvent.UPSERT, false, data, version, seq, 0,
+        return new RefreshEvent(table.tview.toString(), "", row.get(table.key), RefreshEvent.UPSERT, false,
+                data == null || data.isNull() ? null : io.tviewd.connectors.events.EventData.of(data), version, seq, 0,
                 List.of(), List.of(), false, Instant.now(), "", "backfill");
     }
 

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tviewd.config.CdcConfig;
 import io.tviewd.config.DatabaseConfig;
 import io.tviewd.config.EventsConfig;
+import io.tviewd.connectors.events.EventData;
 import io.tviewd.connectors.events.EventHandler;
 import io.tviewd.connectors.events.RefreshEvent;
 import io.tviewd.connectors.postgres.refresh.RefreshStatements;
@@ -72,8 +73,8 @@ public final class DebeziumEventSource implements AutoCloseable {
     private java.nio.file.Path spillDirectory = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     private boolean inTransaction;
 
-    /** An event of the open transaction: its message, the commit time and its share of the message's bytes. */
-    record Pending(JsonNode message, long committedMillis, long bytes) {
+    /** An event of the open transaction: the event as its message gave it, the commit time and its share of the message's bytes. */
+    record Pending(EventMessages.Event event, long committedMillis, long bytes) {
     }
 
     /** Bytes of the messages behind {@link #open} (engine thread only). */
@@ -199,7 +200,7 @@ public final class DebeziumEventSource implements AutoCloseable {
                 }
                 Long ts = value.getStruct("source").getInt64("ts_ms");
                 long committed = ts == null ? System.currentTimeMillis() : ts;
-                List<JsonNode> accepted;
+                List<EventMessages.Event> accepted;
                 byte[] content = message.getBytes("content");
                 try {
                     accepted = EventMessages.accept(content, eventKey);
@@ -211,9 +212,10 @@ public final class DebeziumEventSource implements AutoCloseable {
                     onRejected.accept(e.kind);
                     continue;
                 }
-                // the parsed documents take about twice their bytes in the heap: count each event's share of its message
+                // each event keeps its data as text: up to twice its bytes in the heap (a string with a character
+                // beyond Latin-1 takes two bytes a character); count each event's share of its message that way
                 long share = accepted.isEmpty() ? 0 : 2L * content.length / accepted.size();
-                for (JsonNode m : accepted) {
+                for (EventMessages.Event m : accepted) {
                     Pending p = new Pending(m, committed, share);
                     if (spill != null) {
                         try {
@@ -223,7 +225,7 @@ public final class DebeziumEventSource implements AutoCloseable {
                             unspill(e);
                         }
                     }
-                    String id = m.get("t").asText() + '\u0000' + m.get("k").toString();
+                    String id = m.tview() + '\u0000' + m.key().toString();
                     Pending replaced = open.remove(id);
                     if (replaced != null) {
                         openBytes -= replaced.bytes();
@@ -296,7 +298,7 @@ public final class DebeziumEventSource implements AutoCloseable {
             try (SpillFile file = spill) {
                 spill = null;
                 for (Pending q : file.read()) {
-                    String id = q.message().get("t").asText() + '\u0000' + q.message().get("k").toString();
+                    String id = q.event().tview() + '\u0000' + q.event().key().toString();
                     Pending replaced = open.remove(id);
                     openBytes += q.bytes() - (replaced == null ? 0 : replaced.bytes());
                     open.put(id, q);
@@ -329,16 +331,10 @@ public final class DebeziumEventSource implements AutoCloseable {
     }
 
     private RefreshEvent event(Pending p, long commitLsn, int seq) {
-        JsonNode m = p.message();
-        String tview = m.get("t").asText();
-        String op = m.get("o").asText();
-        JsonNode row = m.get("d");
-        JsonNode data = null;
-        if (events.includeData() && row != null && !row.isNull()) {
-            // EventMessages.events has taken a document tview's data out of whole rows already
-            data = row;
-        }
-        JsonNode c = m.get("c");
+        EventMessages.Event m = p.event();
+        // EventMessages has taken a document tview's data out of whole rows (format 2) already
+        EventData data = events.includeData() ? m.data() : null;
+        JsonNode c = m.context();
         if (c != lastContext) {
             // the events of one message share their context node: read its lists once
             List<String> tables = new ArrayList<>();
@@ -349,9 +345,9 @@ public final class DebeziumEventSource implements AutoCloseable {
             lastTables = List.copyOf(tables);
             lastTxids = List.copyOf(txids);
         }
-        return new RefreshEvent(tview, typenames.apply(tview), m.get("k"), "d".equals(op) ? RefreshEvent.DELETE : RefreshEvent.UPSERT,
-                "i".equals(op), data, commitLsn, seq, m.get("x").asLong(), lastTables, lastTxids, c.path("xt").asBoolean(false),
-                Instant.ofEpochMilli(p.committedMillis()), m.get("r").asText(), c.path("m").asText("unknown"));
+        return new RefreshEvent(m.tview(), typenames.apply(m.tview()), m.key(), "d".equals(m.op()) ? RefreshEvent.DELETE : RefreshEvent.UPSERT,
+                "i".equals(m.op()), data, commitLsn, seq, m.txid(), lastTables, lastTxids, c.path("xt").asBoolean(false),
+                Instant.ofEpochMilli(p.committedMillis()), m.refreshedAt(), c.path("m").asText("unknown"));
     }
 
     /** The context node last read by {@link #event} and its lists (engine thread only). */

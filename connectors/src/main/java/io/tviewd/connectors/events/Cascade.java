@@ -49,7 +49,11 @@ public record Cascade(long txid, long version, List<RefreshEvent> events) {
             n.set("id", e.key());
             if (!RefreshEvent.DELETE.equals(e.op())) {
                 n.put("operation", e.created() ? "CREATED" : "UPDATED");
-                n.set("data", e.data());
+                if (e.data() == null) {
+                    n.putNull("data");
+                } else {
+                    n.putRawValue("data", new com.fasterxml.jackson.databind.util.RawValue(e.data().json()));
+                }
             }
         }
         return o;

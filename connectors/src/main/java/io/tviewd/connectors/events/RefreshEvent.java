@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param key the row's key as JSON (number or string, as the key column renders)
  * @param op {@code upsert} or {@code delete}
  * @param created for an upsert: the row did not exist before this transaction's statement
- * @param data the new document (column {@code data}) or row; null for deletes or when events carry no data
+ * @param data the new document (column {@code data}) or row, as its JSON text; null for deletes or when events carry no data
  * @param version commit LSN of the refresh transaction: increases per key, consumers dedupe by (key, version)
  * @param seq position of this event within its transaction, from 1
  * @param txid the refresh transaction
@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param refreshedAt when the row was recomputed (inside the transaction)
  * @param mode what drove the refresh: cdc, trigger, scheduled, manual, repair, populate
  */
-public record RefreshEvent(String tview, String typename, JsonNode key, String op, boolean created, JsonNode data,
+public record RefreshEvent(String tview, String typename, JsonNode key, String op, boolean created, EventData data,
                            long version, int seq, long txid, List<String> sourceTables, List<Long> sourceTxids,
                            boolean sourceTxidsTruncated, Instant committedAt, String refreshedAt, String mode) {
 
@@ -51,7 +51,12 @@ public record RefreshEvent(String tview, String typename, JsonNode key, String o
         return Long.toHexString(version >>> 32).toUpperCase() + "/" + Long.toHexString(version & 0xFFFFFFFFL).toUpperCase();
     }
 
+    /** The event as JSON, its data embedded as the text it is (the tree of the data is not built). */
     public ObjectNode toJson() {
+        return toJson(false);
+    }
+
+    private ObjectNode toJson(boolean dataTree) {
         ObjectNode o = JSON.createObjectNode();
         o.put("tview", tview);
         o.put("typename", typename);
@@ -60,7 +65,13 @@ public record RefreshEvent(String tview, String typename, JsonNode key, String o
         if (UPSERT.equals(op)) {
             o.put("created", created);
         }
-        o.set("data", data);
+        if (data == null) {
+            o.putNull("data");
+        } else if (dataTree) {
+            o.set("data", data.tree());
+        } else {
+            o.putRawValue("data", new com.fasterxml.jackson.databind.util.RawValue(data.json()));
+        }
         o.put("version", version);
         o.put("lsn", lsn());
         o.put("seq", seq);
@@ -80,7 +91,7 @@ public record RefreshEvent(String tview, String typename, JsonNode key, String o
     /** The event as nested maps and lists (the JSON object of {@link #toJson()}), converted without writing text. */
     @SuppressWarnings("unchecked")
     public java.util.Map<String, Object> toMap() {
-        return JSON.convertValue(toJson(), java.util.Map.class);
+        return JSON.convertValue(toJson(true), java.util.Map.class);
     }
 
     /** The event as one line of JSON. */
@@ -94,7 +105,7 @@ public record RefreshEvent(String tview, String typename, JsonNode key, String o
             JsonNode n = JSON.readTree(json);
             JsonNode source = n.get("source");
             return new RefreshEvent(n.get("tview").asText(), n.get("typename").asText(), n.get("key"), n.get("op").asText(),
-                    n.path("created").asBoolean(false), n.get("data").isNull() ? null : n.get("data"), n.get("version").asLong(),
+                    n.path("created").asBoolean(false), n.get("data").isNull() ? null : EventData.of(n.get("data")), n.get("version").asLong(),
                     n.get("seq").asInt(), n.get("txid").asLong(),
                     JSON.convertValue(source.get("tables"), JSON.getTypeFactory().constructCollectionType(List.class, String.class)),
                     JSON.convertValue(source.get("txids"), JSON.getTypeFactory().constructCollectionType(List.class, Long.class)),

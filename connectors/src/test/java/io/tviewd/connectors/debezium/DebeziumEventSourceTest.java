@@ -68,7 +68,7 @@ class DebeziumEventSourceTest {
         // 30 messages of 100 kB: 3 MB of messages but 30 events, far under events.max-transaction-events
         List<RefreshEvent> inMemory = deliver(large, transaction(prefix, 30, 100_000));
         assertThat(inMemory.stream().map(e -> e.keyText()).toList()).as("coalesced per key in memory").hasSize(29).containsOnlyOnce("dup");
-        assertThat(inMemory.stream().filter(e -> e.keyText().equals("dup")).findFirst().orElseThrow().data().get("n").asInt()).isEqualTo(29);
+        assertThat(inMemory.stream().filter(e -> e.keyText().equals("dup")).findFirst().orElseThrow().data().tree().get("n").asInt()).isEqualTo(29);
 
         List<RefreshEvent> spilled = deliver(small, transaction(prefix, 30, 100_000));
         assertThat(spilled.stream().map(e -> e.keyText()).filter("dup"::equals).count())
@@ -114,7 +114,7 @@ class DebeziumEventSourceTest {
         List<RefreshEvent> delivered = new ArrayList<>();
         source.handleBatch(transaction(small.cdc().topicPrefix(), 30, 100_000), delivered::addAll);
         assertThat(delivered.stream().map(e -> e.keyText()).toList()).as("every key, coalesced in memory").hasSize(29).containsOnlyOnce("dup");
-        assertThat(delivered.stream().filter(e -> e.keyText().equals("dup")).findFirst().orElseThrow().data().get("n").asInt()).isEqualTo(29);
+        assertThat(delivered.stream().filter(e -> e.keyText().equals("dup")).findFirst().orElseThrow().data().tree().get("n").asInt()).isEqualTo(29);
         // the next large transaction tries the disk again, and still delivers everything
         delivered.clear();
         source.handleBatch(transaction(small.cdc().topicPrefix(), 12, 100_000), delivered::addAll);

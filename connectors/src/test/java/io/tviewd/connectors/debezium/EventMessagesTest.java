@@ -6,44 +6,62 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tviewd.connectors.events.JsonText;
 
 class EventMessagesTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Test
     void events_ofAMessageWithManyRows_areOneEachWithTheEnvelopeFields() throws Exception {
-        JsonNode m = JSON.readTree("""
-                {"v": 2, "t": "public.tv_post", "c": {"m": "cdc", "s": ["public.tb_post"]}, "x": 812, "r": "2026-12-01T10:00:00Z",
+        List<EventMessages.Event> events = accept("""
+                {"v": 2, "a": "%s", "t": "public.tv_post", "c": {"m": "cdc", "s": ["public.tb_post"]}, "x": 812, "r": "2026-12-01T10:00:00Z",
                  "e": [["i", "a1", {"data": {"title": "A"}}], ["u", 7, {"data": {}}], ["d", "a3", null]]}""");
-        List<JsonNode> events = EventMessages.events(m);
         assertThat(events).hasSize(3);
-        assertThat(events).extracting(e -> e.get("o").asText()).containsExactly("i", "u", "d");
-        assertThat(events).extracting(e -> e.get("k").toString()).containsExactly("\"a1\"", "7", "\"a3\"");
+        assertThat(events).extracting(EventMessages.Event::op).containsExactly("i", "u", "d");
+        assertThat(events).extracting(e -> e.key().toString()).containsExactly("\"a1\"", "7", "\"a3\"");
         // format 2 carried the whole row: the data is its document column
-        assertThat(events.get(0).get("d").get("title").asText()).isEqualTo("A");
-        assertThat(events.get(1).get("d").isEmpty()).isTrue();
-        assertThat(events.get(2).get("d").isNull()).isTrue();
+        assertThat(events.get(0).data().tree().get("title").asText()).isEqualTo("A");
+        assertThat(events.get(1).data().json()).isEqualTo("{}");
+        assertThat(events.get(2).data()).isNull();
         assertThat(events).allSatisfy(e -> {
-            assertThat(e.get("t").asText()).isEqualTo("public.tv_post");
-            assertThat(e.get("x").asLong()).isEqualTo(812);
-            assertThat(e.get("c").get("m").asText()).isEqualTo("cdc");
-            assertThat(e.get("r").asText()).isEqualTo("2026-12-01T10:00:00Z");
+            assertThat(e.tview()).isEqualTo("public.tv_post");
+            assertThat(e.txid()).isEqualTo(812);
+            assertThat(e.context().get("m").asText()).isEqualTo("cdc");
+            assertThat(e.refreshedAt()).isEqualTo("2026-12-01T10:00:00Z");
         });
     }
 
     @Test
     void events_ofTheCurrentFormat_carryTheirDataAsIs_evenADocumentWithADataField() throws Exception {
-        List<JsonNode> events = EventMessages.events(JSON.readTree("""
-                {"v": 3, "t": "public.tv_post", "c": {}, "x": 9, "r": "t",
-                 "e": [["u", "a1", {"data": {"title": "A"}, "n": 1}], ["i", 2, {"id": 2, "amount": 1.5}], ["d", "a3", null]]}"""));
-        assertThat(events).extracting(e -> e.get("d").toString())
+        List<EventMessages.Event> events = accept("""
+                {"v": 3, "a": "%s", "t": "public.tv_post", "c": {}, "x": 9, "r": "t",
+                 "e": [["u", "a1", {"data": {"title": "A"}, "n": 1}], ["i", 2, {"id": 2, "amount": 1.5}], ["d", "a3", null]]}""");
+        assertThat(events).extracting(e -> e.data() == null ? "null" : e.data().json())
                 .containsExactly("{\"data\":{\"title\":\"A\"},\"n\":1}", "{\"id\":2,\"amount\":1.5}", "null");
         // and a format 2 row without a data column (an analytic tview) is the data itself
-        assertThat(EventMessages.events(JSON.readTree("{\"v\": 2, \"t\": \"public.ta_sale\", \"c\": {}, \"x\": 1, \"r\": \"t\","
-                + " \"e\": [[\"u\", 2, {\"id\": 2, \"amount\": 1.5}]]}")).get(0).get("d").toString()).isEqualTo("{\"id\":2,\"amount\":1.5}");
+        assertThat(accept("{\"v\": 2, \"a\": \"%s\", \"t\": \"public.ta_sale\", \"c\": {}, \"x\": 1, \"r\": \"t\","
+                + " \"e\": [[\"u\", 2, {\"id\": 2, \"amount\": 1.5}]]}").get(0).data().json()).isEqualTo("{\"id\":2,\"amount\":1.5}");
+    }
+
+    @Test
+    void data_isCutFromTheMessage_asTheCompactTextOfItsTree() throws Exception {
+        // PostgreSQL's jsonb output (spaces after : and ,), numbers and strings that print as they are and ones that
+        // do not (an exponent, a \\u escape): each event's text is what rendering the parsed document gives
+        String[] docs = {"{\"title\": \"Ünïcode ✓ \\\"quoted\\\" \\\\ back\", \"n\": [1, 2.50, -3, 12345678901234567890], \"o\": {\"x\": null, \"y\": true}}",
+            "{\"tiny\": 0.0000001, \"ctrl\": \"\\u0001\", \"e\": 1e3}", "[1, {\"a\": []}, \"s\"]", "{}"};
+        StringBuilder m = new StringBuilder("{\"v\": 3, \"a\": \"%s\", \"t\": \"public.tv_post\", \"c\": null, \"x\": 1, \"r\": \"t\", \"e\": [");
+        for (int i = 0; i < docs.length; i++) {
+            m.append(i == 0 ? "" : ", ").append("[\"u\", ").append(i).append(", ").append(docs[i]).append(']');
+        }
+        List<EventMessages.Event> events = accept(m.append("]}").toString());
+        for (int i = 0; i < docs.length; i++) {
+            assertThat(events.get(i).data().json()).as(docs[i]).isEqualTo(JsonText.of(JsonText.EXACT.readTree(docs[i])));
+            assertThat(events.get(i).data().tree()).isEqualTo(JsonText.EXACT.readTree(docs[i]));
+        }
+        assertThat(events.get(0).context().isNull()).isTrue();
+    }
+
+    private static List<EventMessages.Event> accept(String content) throws EventMessages.RejectedMessage {
+        return EventMessages.accept(content.replace("%s", KEY).getBytes(java.nio.charset.StandardCharsets.UTF_8), KEY);
     }
 
     @Test
@@ -58,10 +76,10 @@ class EventMessagesTest {
 
     @Test
     void events_ofAMessageWithoutRows_haveNullData() throws Exception {
-        List<JsonNode> events = EventMessages.events(JSON.readTree(
-                "{\"v\": 2, \"t\": \"public.tv_post\", \"c\": {}, \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"]]}"));
+        List<EventMessages.Event> events = accept("{\"v\": 2, \"a\": \"%s\", \"t\": \"public.tv_post\", \"c\": {}, \"x\": 1, \"r\": \"t\","
+                + " \"e\": [[\"u\", \"k1\"]]}");
         assertThat(events).hasSize(1);
-        assertThat(events.get(0).get("d").isNull()).isTrue();
+        assertThat(events.get(0).data()).isNull();
     }
 
     private static final String KEY = "0123456789abcdef";
@@ -77,9 +95,9 @@ class EventMessagesTest {
 
     @Test
     void accept_aMessageWithTheKey_givesItsEvents() throws Exception {
-        List<JsonNode> events = EventMessages.accept(("{\"v\": 2, \"a\": \"" + KEY + "\", \"t\": \"public.tv_post\", \"c\": {},"
-                + " \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"], [\"d\", 2]]}").getBytes(java.nio.charset.StandardCharsets.UTF_8), KEY);
-        assertThat(events).extracting(e -> e.get("k").toString()).containsExactly("\"k1\"", "2");
+        List<EventMessages.Event> events = accept("{\"v\": 2, \"a\": \"%s\", \"t\": \"public.tv_post\", \"c\": {},"
+                + " \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", \"k1\"], [\"d\", 2]]}");
+        assertThat(events).extracting(e -> e.key().toString()).containsExactly("\"k1\"", "2");
     }
 
     @Test
@@ -104,5 +122,11 @@ class EventMessagesTest {
         assertThat(rejected(head + "\"v\": 2, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"z\", 1]]}").getMessage())
                 .isEqualTo("event [\"z\",1] is not [op, key] or [op, key, row]");
         assertThat(rejected(head + "\"v\": 2, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"u\"]]}").kind).isEqualTo("malformed");
+        assertThat(rejected(head + "\"v\": 3, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", 1, {}, 4]]}").getMessage())
+                .isEqualTo("event [\"u\",1,{},4] is not [op, key] or [op, key, row]");
+        assertThat(rejected(head + "\"v\": 3, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": 7}").getMessage()).contains("fields v, t, x, r, c, e");
+        // cut short inside an event's data: not JSON, never a half document
+        assertThat(rejected(head + "\"v\": 3, \"t\": \"t\", \"x\": 1, \"r\": \"t\", \"e\": [[\"u\", 1, {\"a\": [1, 2").getMessage())
+                .startsWith("not JSON");
     }
 }

@@ -17,7 +17,7 @@ class RefreshEventTest {
 
     private static RefreshEvent event(String key, String op, long version, long txid) throws Exception {
         return new RefreshEvent("public.tv_blog_post", "BlogPost", new TextNode(key), op, true,
-                RefreshEvent.DELETE.equals(op) ? null : JSON.readTree("{\"title\":\"t\"}"), version, 1, txid,
+                RefreshEvent.DELETE.equals(op) ? null : EventData.of(JSON.readTree("{\"title\":\"t\"}")), version, 1, txid,
                 List.of("public.tb_post"), List.of(7L, 8L), false, Instant.parse("2026-11-22T10:00:00Z"),
                 "2026-11-22T10:00:00.5+00:00", "cdc");
     }
@@ -31,6 +31,19 @@ class RefreshEventTest {
                 + "\"committed_at\":\"2026-11-22T10:00:00Z\",\"refreshed_at\":\"2026-11-22T10:00:00.5+00:00\",\"mode\":\"cdc\"}");
         assertThat(RefreshEvent.parse(e.toJsonString())).isEqualTo(e);
         assertThat(event("k1", RefreshEvent.DELETE, 1, 1).toJson().has("created")).isFalse();
+    }
+
+    @Test
+    void data_asText_isWrittenAsIs_andAsATreeWhereMapsAreWanted() throws Exception {
+        RefreshEvent fromTree = event("k1", RefreshEvent.UPSERT, 5, 1);
+        RefreshEvent fromText = new RefreshEvent(fromTree.tview(), fromTree.typename(), fromTree.key(), fromTree.op(), fromTree.created(),
+                EventData.ofCompactText("{\"title\":\"t\"}"), 5, 1, 1, fromTree.sourceTables(), fromTree.sourceTxids(), false,
+                fromTree.committedAt(), fromTree.refreshedAt(), fromTree.mode());
+        assertThat(fromText.toJsonString()).isEqualTo(fromTree.toJsonString());
+        assertThat(fromText).isEqualTo(fromTree);
+        // the event bus's maps carry the data as a map, not as text
+        assertThat(fromText.toMap().get("data")).isEqualTo(java.util.Map.of("title", "t"));
+        assertThat(fromText.data().tree().get("title").asText()).isEqualTo("t");
     }
 
     @Test

@@ -153,7 +153,7 @@ public final class EventLedger {
                 }
             } else if (want.row() != null) {
                 JsonNode data = want.row().has("data") ? want.row().get("data") : want.row();
-                if (!data.equals(e.data())) {
+                if (e.data() == null || !data.equals(e.data().tree())) {
                     problems.add(g.getKey() + ": data " + e.data() + ", committed " + data);
                 }
             }
