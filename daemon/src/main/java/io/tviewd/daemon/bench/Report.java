@@ -87,8 +87,10 @@ public final class Report {
         double max = warmUps.stream().mapToDouble(w -> w[0]).max().orElse(0);
         long capped = warmUps.stream().filter(w -> !(w[1] < WarmUp.SETTLED)).count();
         double last = warmUps.stream().mapToDouble(w -> Double.isNaN(w[1]) ? 0 : w[1]).max().orElse(0);
-        return rule + String.format("; %d warm-ups took %.0f–%.0f s, the compiler at most %.1f%% in their last slice", warmUps.size(), min, max,
-                100 * last) + (capped == 0 ? "" : "; " + capped + " ended at the cap with the compiler still busy");
+        String took = warmUps.size() == 1 ? String.format("the warm-up took %.0f s", min)
+                : String.format("%d warm-ups took %.0f–%.0f s", warmUps.size(), min, max);
+        return rule + String.format("; %s, the compiler at most %.1f%% in the last slice", took, 100 * last)
+                + (capped == 0 ? "" : "; " + capped + " ended at the cap with the compiler still busy");
     }
 
     void idle(Percentiles p) {
