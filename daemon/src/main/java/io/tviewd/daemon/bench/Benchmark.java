@@ -168,7 +168,7 @@ public final class Benchmark {
             for (int n : WRITERS) {
                 Writers.Result r = writers.run(w, n, 0, options.duration());
                 report.writers("none", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
-                log.accept(String.format("no refresh      %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+                log.accept(String.format("no refresh      %-3s %d writers: %8.0f writes/s", w, n, r.tps()) + r.retriesText());
             }
         }
     }
@@ -181,7 +181,7 @@ public final class Benchmark {
                     for (int n : WRITERS) {
                         Writers.Result r = writers.run(w, n, 0, options.duration());
                         report.writers("fraiseql-triggers", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
-                        log.accept(String.format("fraiseql rows   %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+                        log.accept(String.format("fraiseql rows   %-3s %d writers: %8.0f writes/s", w, n, r.tps()) + r.retriesText());
                     }
                 }
             } finally {
@@ -298,7 +298,7 @@ public final class Benchmark {
             for (int n : WRITERS) {
                 Writers.Result r = writers.run(w, n, 0, options.duration());
                 report.writers("tviewd-trigger", w, n, r, Percentiles.NONE, Double.NaN, Double.NaN);
-                log.accept(String.format("tviewd trigger  %-3s %d writers: %8.0f writes/s", w, n, r.tps()));
+                log.accept(String.format("tviewd trigger  %-3s %d writers: %8.0f writes/s", w, n, r.tps()) + r.retriesText());
             }
         }
     }

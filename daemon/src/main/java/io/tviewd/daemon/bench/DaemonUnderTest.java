@@ -150,6 +150,16 @@ final class DaemonUnderTest implements AutoCloseable {
         return sum("jvm_compilation_time_ms_total", "");
     }
 
+    /**
+     * The daemon's ClickHouse sink lag ({@code tviewd_clickhouse_lag_seconds}: commit of the refresh transaction →
+     * acknowledged by ClickHouse): its sum and count of seconds so far, then its p50 and p99 over Micrometer's recent
+     * window (about two minutes); NaN when unreadable.
+     */
+    double[] clickhouseLag() {
+        return new double[] {sum("tviewd_clickhouse_lag_seconds_sum", ""), sum("tviewd_clickhouse_lag_seconds_count", ""),
+            sum("tviewd_clickhouse_lag_seconds{", "quantile=\"0.5\""), sum("tviewd_clickhouse_lag_seconds{", "quantile=\"0.99\"")};
+    }
+
     /** The sum of the daemon's metric samples whose line starts with {@code name} and contains {@code tag}; NaN when unreadable. */
     private double sum(String name, String tag) {
         try {

@@ -123,6 +123,21 @@ public final class Report {
         clickhouseSkipped = why;
     }
 
+    private String chSettled = "";
+
+    /** How long ClickHouse took to finish its merges before the live measurement, and whether it did. */
+    void clickhouseSettled(double seconds, boolean done) {
+        chSettled = String.format(done ? "; measured after ClickHouse's merges of the copies ended (%.0f s)"
+                : "; ClickHouse was still merging the copies %.0f s later", seconds);
+    }
+
+    private double[] chSinkLag;
+
+    /** The sink's own lag in the live run (seconds): mean over the run, p50 and p99 of the daemon's recent window. */
+    void clickhouseSinkLag(double mean, double p50, double p99) {
+        chSinkLag = new double[] {mean, p50, p99};
+    }
+
     void clickhouseBackfill(long rows, double seconds) {
         chBackfillRows = rows;
         chBackfillSeconds = seconds;
@@ -312,7 +327,13 @@ public final class Report {
                         .append(ms2(chLive.freshness)).append(" (").append(chLive.freshness.count()).append(" samples), p95 ")
                         .append(msText(chLive.freshness.p95())).append(", max ").append(msText(chLive.freshness.max()))
                         .append("; converged ").append(msText(chLive.convergeMs)).append(" after; daemon CPU ").append(num1(chLive.cpuSeconds))
-                        .append(" s |\n");
+                        .append(" s").append(chSettled).append(" |\n");
+                if (chSinkLag != null) {
+                    md.append("| of which the sink: refresh commit → acknowledged by ClickHouse (`tviewd_clickhouse_lag_seconds`), same run | mean ")
+                            .append(msText(1000 * chSinkLag[0])).append("; p50 ").append(msText(1000 * chSinkLag[1])).append(", p99 ")
+                            .append(msText(1000 * chSinkLag[2])).append(" over the daemon's last ~2 minutes; the rest is the refresh of tv_post "
+                                    + "itself, on the same two cores as ClickHouse |\n");
+                }
             }
         }
         md.append("\n## Targets (performance issue)\n\n| target | measured | |\n|---|---|---|\n");
