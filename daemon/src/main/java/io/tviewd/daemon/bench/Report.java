@@ -74,25 +74,6 @@ public final class Report {
         warmUps.add(new double[] {seconds, jitShare});
     }
 
-    /** The runs' warm-up as done: its rule, then how long the warm-ups took and where the compiler ended. */
-    private String warmUpText() {
-        int rate = options.rates().stream().mapToInt(Integer::intValue).min().orElse(500);
-        String rule = "warm-up: the mix at " + rate + "/s for at least " + seconds(options.warmup()) + " s, then until the daemon's JIT "
-                + "compiler works less than " + Math.round(100 * WarmUp.SETTLED) + "% of " + Math.min(WarmUp.SLICE.toSeconds(),
-                options.warmup().toSeconds()) + " s (at most " + seconds(options.warmup().multipliedBy(WarmUp.CAP_FACTOR)) + " s in all)";
-        if (warmUps.isEmpty()) {
-            return rule;
-        }
-        double min = warmUps.stream().mapToDouble(w -> w[0]).min().orElse(0);
-        double max = warmUps.stream().mapToDouble(w -> w[0]).max().orElse(0);
-        long capped = warmUps.stream().filter(w -> !(w[1] < WarmUp.SETTLED)).count();
-        double last = warmUps.stream().mapToDouble(w -> Double.isNaN(w[1]) ? 0 : w[1]).max().orElse(0);
-        String took = warmUps.size() == 1 ? String.format("the warm-up took %.0f s", min)
-                : String.format("%d warm-ups took %.0f–%.0f s", warmUps.size(), min, max);
-        return rule + String.format("; %s, the compiler at most %.1f%% in the last slice", took, 100 * last)
-                + (capped == 0 ? "" : "; " + capped + " ended at the cap with the compiler still busy");
-    }
-
     void idle(Percentiles p) {
         idle = p;
         rows.add(new Row("idle", "cdc", "probe", 1, 0, new Writers.Result(p.count(), 1), p, Double.NaN, Double.NaN));
@@ -226,7 +207,7 @@ public final class Report {
         md.append("| PostgreSQL | ").append(server.replaceAll(" on .*", "")).append(", same host, ").append(durability).append(" |\n");
         md.append("| data | ").append(dataset).append("; `v_post` embeds author, comment count, last 3 comments with their authors |\n");
         md.append("| runs | ").append(seconds(options.duration())).append(" s per measurement, storm ").append(seconds(options.storm()))
-                .append(" s; ").append(warmUpText()).append(" |\n");
+                .append(" s; ").append(WarmUp.describe(options, warmUps)).append(" |\n");
         md.append("| tviewd | default configuration (events on unless stated), the daemon in its own JVM |\n\n");
 
         md.append("## Writers: throughput by refresh method\n\n");

@@ -63,4 +63,23 @@ final class WarmUp {
             probe.once(Duration.ofMinutes(1));
         }
     }
+
+    /** The runs' warm-up as done, for the report: its rule, then how long the warm-ups ({seconds, compiler share}) took. */
+    static String describe(Benchmark.Options options, java.util.List<double[]> warmUps) {
+        int rate = options.rates().stream().mapToInt(Integer::intValue).min().orElse(500);
+        String rule = "warm-up: the mix at " + rate + "/s for at least " + Figures.seconds(options.warmup()) + " s, then until the daemon's JIT "
+                + "compiler works less than " + Math.round(100 * SETTLED) + "% of " + Math.min(SLICE.toSeconds(),
+                options.warmup().toSeconds()) + " s (at most " + Figures.seconds(options.warmup().multipliedBy(CAP_FACTOR)) + " s in all)";
+        if (warmUps.isEmpty()) {
+            return rule;
+        }
+        double min = warmUps.stream().mapToDouble(w -> w[0]).min().orElse(0);
+        double max = warmUps.stream().mapToDouble(w -> w[0]).max().orElse(0);
+        long capped = warmUps.stream().filter(w -> !(w[1] < SETTLED)).count();
+        double last = warmUps.stream().mapToDouble(w -> Double.isNaN(w[1]) ? 0 : w[1]).max().orElse(0);
+        String took = warmUps.size() == 1 ? String.format("the warm-up took %.0f s", min)
+                : String.format("%d warm-ups took %.0f–%.0f s", warmUps.size(), min, max);
+        return rule + String.format("; %s, the compiler at most %.1f%% in the last slice", took, 100 * last)
+                + (capped == 0 ? "" : "; " + capped + " ended at the cap with the compiler still busy");
+    }
 }
