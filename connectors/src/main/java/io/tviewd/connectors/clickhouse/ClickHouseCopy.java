@@ -6,7 +6,6 @@ import static io.tviewd.connectors.clickhouse.CopyChunks.ROWS;
 import static io.tviewd.connectors.clickhouse.CopyChunks.count;
 import static io.tviewd.connectors.clickhouse.CopyChunks.documentPage;
 import static io.tviewd.connectors.clickhouse.CopyChunks.keyType;
-import static io.tviewd.connectors.clickhouse.CopyChunks.lines;
 import static io.tviewd.connectors.clickhouse.CopyChunks.lockedVersion;
 import static io.tviewd.connectors.clickhouse.CopyChunks.page;
 import static io.tviewd.connectors.clickhouse.CopyChunks.read;
@@ -81,8 +80,9 @@ public final class ClickHouseCopy {
      * @return rows copied by this run
      */
     public long backfill(String tview, Progress progress) throws Exception {
-        ClickHouseTable table = sink.prepared(tview);
-        try (Connection c = sessions.open("tviewd-clickhouse-backfill", java.time.Duration.ofMinutes(10))) {
+        try (ClickHouseSink.Prepared p = sink.prepared(tview, () -> sessions.open("tviewd-clickhouse-backfill", java.time.Duration.ofMinutes(10)))) {
+            ClickHouseTable table = p.table();
+            Connection c = p.postgres();
             InitialBackfill.owe(c, tview, InitialBackfill.COMMAND);
             String after = InitialBackfill.owed(c, InitialBackfill.COMMAND).get(tview);
             long rows = copy(c, table, after, true, InitialBackfill.COMMAND, progress);
@@ -138,8 +138,8 @@ public final class ClickHouseCopy {
                     return copied;
                 }
                 inFlight = sender.submit(() -> {
-                    if (chunk.texts() != null) {
-                        sink.insertLines(table, lines(table, chunk), chunk.count());
+                    if (chunk.keys() != null) {
+                        sink.insertLines(table, out -> DocumentLines.write(table, chunk, out), chunk.count());
                     } else {
                         send(table, chunk.rows());
                     }
@@ -175,13 +175,14 @@ public final class ClickHouseCopy {
      * with current versions.
      */
     public Drift verify(String tview, boolean repair, Progress progress) throws Exception {
-        ClickHouseTable table = sink.prepared(tview);
         long checked = 0;
         long missing = 0;
         long differing = 0;
         long repaired = 0;
         List<String> sample = new ArrayList<>();
-        try (Connection c = sessions.open("tviewd-clickhouse-verify", java.time.Duration.ofMinutes(10))) {
+        try (ClickHouseSink.Prepared p = sink.prepared(tview, () -> sessions.open("tviewd-clickhouse-verify", java.time.Duration.ofMinutes(10)))) {
+            ClickHouseTable table = p.table();
+            Connection c = p.postgres();
             String keyType = keyType(c, table);
             long total = count(c, "SELECT count(*) FROM " + table.tview.quoted());
             String page = page(table, keyType);

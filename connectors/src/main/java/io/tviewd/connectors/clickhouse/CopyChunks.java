@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,16 +46,16 @@ final class CopyChunks {
     static final int DOCUMENT_CHUNK = 20_000;
 
     /**
-     * A chunk read: its rows as events, or (a document tview) as the texts PostgreSQL gave — key as JSON and document,
-     * two per row, turned into the insert's lines by the sender while the next chunk is read; and its last key.
+     * A chunk read: its rows as events, or (a document tview) as what PostgreSQL sent — each key as JSON text and each
+     * document's UTF-8 bytes — turned into the insert's lines by the sender ({@link DocumentLines}) while the next chunk
+     * is read; and its last key.
      */
-    record Chunk(List<RefreshEvent> rows, String last, String[] texts, int count, long version) {
+    record Chunk(List<RefreshEvent> rows, String last, String[] keys, byte[][] documents, int count, long version) {
         Chunk(List<RefreshEvent> rows, String last) {
-            this(rows, last, null, rows.size(), 0);
+            this(rows, last, null, null, rows.size(), 0);
         }
     }
 
-    /** Takes one row of a chunk's result, with the chunk's version. */
     @FunctionalInterface
     private interface RowReader {
         void read(ResultSet rs, long version) throws SQLException, java.io.IOException;
@@ -85,58 +84,21 @@ final class CopyChunks {
         });
     }
 
-    /** One chunk of a document tview: per row its key as JSON and its document as JSON text, unparsed. */
+    /** One chunk of a document tview: per row its key as JSON text and its document's bytes as PostgreSQL sent them, unparsed. */
     static Chunk readTexts(Connection c, boolean currentVersions, String sql, String after, int limit)
             throws SQLException, java.io.IOException {
-        String[] texts = new String[2 * limit];
+        String[] keys = new String[limit];
+        byte[][] documents = new byte[limit][];
         String[] last = {null};
         int[] count = {0};
         long version = scan(c, currentVersions, sql, after, (rs, v) -> {
             last[0] = rs.getString(1);
-            texts[2 * count[0]] = rs.getString(2);
-            texts[2 * count[0] + 1] = rs.getString(3);
+            keys[count[0]] = rs.getString(2);
+            // the text PostgreSQL sent, undecoded (the driver's connections are UTF-8)
+            documents[count[0]] = rs.getBytes(3);
             count[0]++;
         });
-        return new Chunk(null, last[0], texts, count[0], version);
-    }
-
-    /**
-     * A document chunk as JSONEachRow lines: the key, the document as JSON text — PostgreSQL's text without its
-     * whitespace ({@link ColumnType#documentLiteral}), or copied token by token where that would differ; either way
-     * exactly as the stream renders an event's parsed document — the version and {@code _deleted = 0}.
-     */
-    static ClickHouseSink.Body lines(ClickHouseTable table, Chunk chunk) throws java.io.IOException, EventSink.PermanentFailure {
-        ClickHouseSink.Body body = new ClickHouseSink.Body(chunk.count * 1024);
-        ClickHouseTable.Column key = table.columns.get(table.key);
-        try (JsonGenerator g = LINES.createGenerator(body)) {
-            g.setRootValueSeparator(null);
-            for (int i = 0; i < chunk.count; i++) {
-                g.writeStartObject();
-                g.writeFieldName(key.name());
-                try {
-                    key.kind().write(g, ROWS.readTree(chunk.texts[2 * i]));
-                } catch (ColumnType.Unrepresentable x) {
-                    throw new EventSink.PermanentFailure("key " + chunk.texts[2 * i] + " of " + table.tview + " cannot be stored in ClickHouse: "
-                            + x.getMessage(), null);
-                }
-                g.writeFieldName("data");
-                String document = chunk.texts[2 * i + 1];
-                String literal = document == null ? null : ColumnType.documentLiteral(document);
-                if (literal != null) {
-                    g.writeRawValue(literal);
-                } else if (document == null) {
-                    g.writeNull();
-                } else {
-                    g.writeString(io.tviewd.connectors.events.JsonText.render(document));
-                }
-                g.writeNumberField("_version", chunk.version);
-                g.writeNumberField("_deleted", 0);
-                g.writeEndObject();
-                g.flush();
-                body.write('\n');
-            }
-        }
-        return body;
+        return new Chunk(null, last[0], keys, documents, count[0], version);
     }
 
     /** One chunk of rows after key {@code after}, as events (see {@link #scan} for their version). */
@@ -181,10 +143,14 @@ final class CopyChunks {
                 + key + " > CAST(CAST(? AS text) AS " + keyType + ") ORDER BY t." + key + " LIMIT " + CHUNK;
     }
 
-    /** {@link #page} of a document tview: key text, key as JSON, document as JSON ({@code to_jsonb(row).data}, without the row). */
+    /**
+     * {@link #page} of a document tview: key text, key as JSON, document as JSON ({@code to_jsonb(row).data}, without the
+     * row; a {@code jsonb} document as it is stored).
+     */
     static String documentPage(ClickHouseTable table, String keyType, int limit) {
         String key = TableName.quote(table.key);
-        return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t." + key + ")::text, pg_catalog.to_jsonb(t.data)::text FROM "
+        String document = table.jsonbDocument ? "t.data::text" : "pg_catalog.to_jsonb(t.data)::text";
+        return "SELECT t." + key + "::text, pg_catalog.to_jsonb(t." + key + ")::text, " + document + " FROM "
                 + table.tview.quoted() + " t WHERE CAST(? AS text) IS NULL OR t." + key + " > CAST(CAST(? AS text) AS " + keyType
                 + ") ORDER BY t." + key + " LIMIT " + limit;
     }

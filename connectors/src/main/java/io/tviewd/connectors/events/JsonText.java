@@ -127,15 +127,31 @@ public final class JsonText {
         if (literal) {
             out.append('"');
         }
-        boolean inString = false;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        while (i < n) {
             char ch = json.charAt(i);
-            if (inString) {
-                if (ch == '\\') {
-                    if (i + 1 >= n) {
+            if (ch == '"') {
+                out.append(quote);
+                // the string up to its closing quote, copied a run at a time (a char at a time cost most of a copy)
+                int j = i + 1;
+                while (true) {
+                    int run = j;
+                    while (j < n && plain(json.charAt(j))) {
+                        j++;
+                    }
+                    out.append(json, run, j);
+                    if (j >= n || json.charAt(j) < 0x20) {
                         return null;
                     }
-                    char next = json.charAt(++i);
+                    if (json.charAt(j) == '"') {
+                        out.append(quote);
+                        i = j + 1;
+                        break;
+                    }
+                    if (j + 1 >= n) {
+                        return null;
+                    }
+                    char next = json.charAt(j + 1);
                     switch (next) {
                         case '"' -> out.append(literal ? "\\\\\\\"" : "\\\"");
                         case '\\' -> out.append(literal ? "\\\\\\\\" : "\\\\");
@@ -144,19 +160,8 @@ public final class JsonText {
                             return null;
                         }
                     }
-                } else if (ch == '"') {
-                    inString = false;
-                    out.append(quote);
-                } else if (ch < 0x20) {
-                    return null;
-                } else {
-                    out.append(ch);
+                    j += 2;
                 }
-                continue;
-            }
-            if (ch == '"') {
-                inString = true;
-                out.append(quote);
             } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
                 int end = i + 1;
                 boolean fraction = false;
@@ -164,20 +169,27 @@ public final class JsonText {
                     fraction |= json.charAt(end) == '.' || json.charAt(end) == 'e' || json.charAt(end) == 'E';
                     end++;
                 }
-                String number = json.substring(i, end);
-                if (fraction ? !exactDecimalPrintsAs(number) : number.equals("-0") || number.startsWith("-0") && number.length() > 2) {
-                    return null;
+                if (fraction || ch == '-') {
+                    String number = json.substring(i, end);
+                    if (fraction ? !exactDecimalPrintsAs(number) : number.equals("-0") || number.startsWith("-0") && number.length() > 2) {
+                        return null;
+                    }
                 }
-                out.append(number);
-                i = end - 1;
-            } else if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t') {
-                out.append(ch);
+                out.append(json, i, end);
+                i = end;
+            } else {
+                if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t') {
+                    out.append(ch);
+                }
+                i++;
             }
         }
-        if (inString) {
-            return null;
-        }
         return literal ? out.append('"').toString() : out.toString();
+    }
+
+    /** A character of a string copied as it is: not its end, an escape or a control character. */
+    private static boolean plain(char ch) {
+        return ch != '"' && ch != '\\' && ch >= 0x20;
     }
 
     private static boolean exactDecimalPrintsAs(String number) {

@@ -54,6 +54,19 @@ class ColumnTypeTest {
         }
         // most documents take the one-pass way; the rest (\\u escapes, 1E-7 and the like) fall back
         assertThat(literals).isGreaterThan(1_000);
+        // the copy's way over the UTF-8 bytes PostgreSQL sends gives the same literal, or falls back where it does
+        DocumentLines.Literal bytes = new DocumentLines.Literal();
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder doc = new StringBuilder();
+            value(random, doc, 0);
+            String text = doc.toString();
+            String literal = ColumnType.documentLiteral(text);
+            boolean made = bytes.of(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(made).as(text).isEqualTo(literal != null);
+            if (made) {
+                assertThat(new String(bytes.bytes, 0, bytes.length, java.nio.charset.StandardCharsets.UTF_8)).as(text).isEqualTo(literal);
+            }
+        }
         assertThat(ColumnType.documentLiteral("{\"a\": [1, 2.50, \"x\\\"y\\\\z\\n\"], \"b\": {\"c\": null, \"d\": true}}"))
                 .isEqualTo("\"{\\\"a\\\":[1,2.50,\\\"x\\\\\\\"y\\\\\\\\z\\\\n\\\"],\\\"b\\\":{\\\"c\\\":null,\\\"d\\\":true}}\"");
         for (String differs : new String[] {"{\"a\": 0.0000001}", "{\"a\": -0}", "{\"a\": 1e3}", "{\"a\": \"\\u0001\"}", "{\"a\": \"\\/\"}",

@@ -130,7 +130,9 @@ public final class RefreshStatements {
         boolean events = emit != Emit.NONE;
         // an event's data is the document column of a document tview, the whole row otherwise: emit only that (building
         // the whole row as jsonb around a document copied the document once more, ~10% of the statement)
-        String row = emit != Emit.ROWS ? "NULL::jsonb" : t.columns().contains(DOCUMENT_COLUMN) ? "to_jsonb(t." + quote(DOCUMENT_COLUMN) + ")" : "to_jsonb(t)";
+        // (a jsonb document as it is: to_jsonb rebuilds a jsonb value in full, 0.4 s per 100,000 documents of 800 bytes)
+        String row = emit != Emit.ROWS ? "NULL::jsonb" : !t.columns().contains(DOCUMENT_COLUMN) ? "to_jsonb(t)"
+                : "jsonb".equals(t.columnTypes().get(DOCUMENT_COLUMN)) ? "t." + quote(DOCUMENT_COLUMN) : "to_jsonb(t." + quote(DOCUMENT_COLUMN) + ")";
         // xmax = 0 marks a row this statement inserted (rather than updated)
         // the tracked columns' values after (up) and, for deletes, before (del); old values of updated rows come from
         // "old", which sees the table as the statement found it (every part of one statement shares its snapshot)

@@ -41,7 +41,8 @@ class RefreshStatementsTest {
     void refreshByKeys_withEvents_emitsTransactionalMessagesOfUpTo500WrittenOrDeletedRows() {
         String sql = RefreshStatements.refreshByKeys(tvPost(), RefreshStatements.Emit.ROWS);
         assertThat(sql)
-                .contains("RETURNING t.\"id\" AS k, to_jsonb(t.\"data\") AS d, (t.xmax = 0) AS i)")
+                // a jsonb document goes as it is stored
+                .contains("RETURNING t.\"id\" AS k, t.\"data\" AS d, (t.xmax = 0) AS i)")
                 .contains("RETURNING t.\"id\" AS k)")
                 .contains("ev AS (SELECT pg_logical_emit_message(true, 'tviewd', json_build_object('v', 3, 'a', (SELECT key FROM tviewd.event_key), 't', 'public.tv_post', "
                         + "'c', CAST(? AS json), 'x', txid_current(), 'r', clock_timestamp(), "
@@ -49,6 +50,11 @@ class RefreshStatementsTest {
                 .contains("SELECT CASE WHEN up.i THEN 'i' ELSE 'u' END AS o, to_jsonb(up.k) AS k, up.d FROM up UNION ALL SELECT 'd', to_jsonb(del.k), NULL FROM del")
                 .contains("GROUP BY (e.n - 1) / 500)")
                 .endsWith("(SELECT count(*) FROM ev)");
+        // a json document is made jsonb, as every event's data is
+        Tview jsonDocument = new Tview(tvPost().table(), tvPost().sourceView(), "id", "uuid", tvPost().columns(),
+                Map.of("id", "uuid", "pk_post", "bigint", "data", "json"), tvPost().touchColumns(), tvPost().baseTables(), List.of());
+        assertThat(RefreshStatements.refreshByKeys(jsonDocument, RefreshStatements.Emit.ROWS))
+                .contains("RETURNING t.\"id\" AS k, to_jsonb(t.\"data\") AS d, (t.xmax = 0) AS i)");
         // parameters: keys, keys, context
         assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(3);
         assertThat(RefreshStatements.refreshAll(tvPost(), RefreshStatements.Emit.ROWS).chars().filter(ch -> ch == '?').count()).isEqualTo(1);
