@@ -3,7 +3,6 @@ package io.tviewd.connectors.clickhouse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -123,11 +122,8 @@ final class DocumentLines {
                         fraction |= json[end] == '.' || json[end] == 'e' || json[end] == 'E';
                         end++;
                     }
-                    if (fraction || b == '-') {
-                        String number = new String(json, i, end - i, StandardCharsets.US_ASCII);
-                        if (fraction ? !exactDecimalPrintsAs(number) : number.equals("-0") || number.startsWith("-0") && number.length() > 2) {
-                            return false;
-                        }
+                    if ((fraction || b == '-') && !JsonText.printsAsItIs(new String(json, i, end - i, StandardCharsets.US_ASCII), fraction)) {
+                        return false;
                     }
                     put(json, i, end - i);
                     i = end;
@@ -170,14 +166,6 @@ final class DocumentLines {
             ensure(len);
             System.arraycopy(b, off, bytes, length, len);
             length += len;
-        }
-    }
-
-    private static boolean exactDecimalPrintsAs(String number) {
-        try {
-            return new BigDecimal(number).toString().equals(number);
-        } catch (NumberFormatException e) {
-            return false;
         }
     }
 }

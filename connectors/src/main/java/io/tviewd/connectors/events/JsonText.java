@@ -169,11 +169,8 @@ public final class JsonText {
                     fraction |= json.charAt(end) == '.' || json.charAt(end) == 'e' || json.charAt(end) == 'E';
                     end++;
                 }
-                if (fraction || ch == '-') {
-                    String number = json.substring(i, end);
-                    if (fraction ? !exactDecimalPrintsAs(number) : number.equals("-0") || number.startsWith("-0") && number.length() > 2) {
-                        return null;
-                    }
+                if ((fraction || ch == '-') && !printsAsItIs(json.substring(i, end), fraction)) {
+                    return null;
                 }
                 out.append(json, i, end);
                 i = end;
@@ -190,6 +187,14 @@ public final class JsonText {
     /** A character of a string copied as it is: not its end, an escape or a control character. */
     private static boolean plain(char ch) {
         return ch != '"' && ch != '\\' && ch >= 0x20;
+    }
+
+    /**
+     * True when a JSON number (with {@code fraction}: a fraction or an exponent) prints the same once parsed as an exact
+     * decimal, or as an integer: {@code 2.50} does, {@code 1e3}, {@code 0.0000001} and {@code -0} do not.
+     */
+    public static boolean printsAsItIs(String number, boolean fraction) {
+        return fraction ? exactDecimalPrintsAs(number) : !(number.equals("-0") || number.startsWith("-0") && number.length() > 2);
     }
 
     private static boolean exactDecimalPrintsAs(String number) {
