@@ -14,7 +14,7 @@ import io.tviewd.connectors.postgres.PostgresSessions;
  * The benchmark's ClickHouse phase, on a private {@code clickhouse-server} ({@link LocalClickHouse}) with tv_post
  * forwarded: {@code tviewd clickhouse backfill tv_post} (rows/s as the command reports them), then the daemon with the
  * sink and the mix at 1,000 writes/s (or the lowest {@code --rates} above it) while a probe measures commit → the
- * document visible in ClickHouse ({@code FINAL}). Skipped, and the report says so, when the machine has no server.
+ * document visible in ClickHouse (the newest version of its key, what a {@code FINAL} read returns). Skipped, and the report says so, when the machine has no server.
  */
 final class ClickHouseRun {
 

@@ -304,7 +304,7 @@ public final class Report {
             md.append("| `tviewd clickhouse backfill tv_post` | ").append(String.format(Locale.ROOT, "%,d", chBackfillRows)).append(" rows in ")
                     .append(num1(chBackfillSeconds)).append(" s: **").append(num0(chBackfillRows / chBackfillSeconds)).append(" rows/s** |\n");
             if (chLive != null) {
-                md.append("| commit → visible in ClickHouse (FINAL), mix at ").append(num0(chLive.targetRate)).append("/s, 8 writers | ")
+                md.append("| commit → visible in ClickHouse (newest version, as FINAL reads it), mix at ").append(num0(chLive.targetRate)).append("/s, 8 writers | ")
                         .append(ms2(chLive.freshness)).append(" (").append(chLive.freshness.count()).append(" samples), p95 ")
                         .append(msText(chLive.freshness.p95())).append(", max ").append(msText(chLive.freshness.max()))
                         .append("; converged ").append(msText(chLive.convergeMs)).append(" after; daemon CPU ").append(num1(chLive.cpuSeconds))
