@@ -37,15 +37,20 @@ final class DocumentLines {
             g.setRootValueSeparator(null);
             for (int i = 0; i < chunk.count(); i++) {
                 out.write(keyField);
-                value.reset();
-                try {
-                    key.kind().write(g, CopyChunks.ROWS.readTree(chunk.keys()[i]));
-                } catch (ColumnType.Unrepresentable x) {
-                    throw new EventSink.PermanentFailure("key " + chunk.keys()[i] + " of " + table.tview + " cannot be stored in ClickHouse: "
-                            + x.getMessage(), null);
+                String k = chunk.keys()[i];
+                if (asItIs(key.kind(), k)) {
+                    out.write(k.getBytes(StandardCharsets.UTF_8));
+                } else {
+                    value.reset();
+                    try {
+                        key.kind().write(g, CopyChunks.ROWS.readTree(k));
+                    } catch (ColumnType.Unrepresentable x) {
+                        throw new EventSink.PermanentFailure("key " + k + " of " + table.tview + " cannot be stored in ClickHouse: "
+                                + x.getMessage(), null);
+                    }
+                    g.flush();
+                    value.writeTo(out);
                 }
-                g.flush();
-                value.writeTo(out);
                 out.write(dataField);
                 byte[] document = chunk.documents()[i];
                 if (document == null) {
@@ -61,6 +66,26 @@ final class DocumentLines {
                 out.write(tail);
             }
         }
+    }
+
+    /**
+     * True when a key's JSON (as {@code to_jsonb} renders it) is already what {@link ColumnType#write} would write: a
+     * string for a String column, or an integer for an integer column (the usual keys: uuid, text, bigint). The others
+     * take the parse and the checks.
+     */
+    static boolean asItIs(ColumnType kind, String json) {
+        if (kind == ColumnType.TEXT) {
+            return json.length() >= 2 && json.charAt(0) == '"';
+        }
+        if (kind != ColumnType.INT || json.isEmpty() || json.length() > 18) {
+            return false;
+        }
+        for (int i = json.charAt(0) == '-' ? 1 : 0; i < json.length(); i++) {
+            if (json.charAt(i) < '0' || json.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return json.length() > (json.charAt(0) == '-' ? 1 : 0);
     }
 
     /** A document's JSON string literal, made in a buffer reused from row to row. */

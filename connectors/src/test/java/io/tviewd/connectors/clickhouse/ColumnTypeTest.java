@@ -76,6 +76,28 @@ class ColumnTypeTest {
     }
 
     @Test
+    void aCopysKey_goesAsPostgreSQLRenderedIt_onlyWhereThatIsWhatTheColumnTakes() throws Exception {
+        for (String json : new String[] {"\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\"", "\"a \\\"quoted\\\" key\"", "\"\""}) {
+            assertThat(DocumentLines.asItIs(ColumnType.TEXT, json)).as(json).isTrue();
+            // the same value either way: the JSON PostgreSQL gave is the string the generator would write
+            java.io.StringWriter w = new java.io.StringWriter();
+            try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+                ColumnType.TEXT.write(g, EVENTS.readTree(json));
+            }
+            assertThat(EVENTS.readTree(w.toString())).isEqualTo(EVENTS.readTree(json));
+        }
+        for (String json : new String[] {"0", "42", "-7", "9007199254740993"}) {
+            assertThat(DocumentLines.asItIs(ColumnType.INT, json)).as(json).isTrue();
+        }
+        for (String json : new String[] {"-", "", "1.5", "1e3", "\"12\"", "12345678901234567890"}) {
+            assertThat(DocumentLines.asItIs(ColumnType.INT, json)).as(json).isFalse();
+        }
+        assertThat(DocumentLines.asItIs(ColumnType.TEXT, "12")).isFalse();
+        assertThat(DocumentLines.asItIs(ColumnType.DATE, "\"2026-12-04\"")).isFalse();
+        assertThat(DocumentLines.asItIs(ColumnType.DATETIME, "\"2026-12-04T10:00:00+00:00\"")).isFalse();
+    }
+
+    @Test
     void documentText_afterAMalformedDocument_isStillRight() throws Exception {
         try {
             JsonText.render("{\"a\": [1, 2");
