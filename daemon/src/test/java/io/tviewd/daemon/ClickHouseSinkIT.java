@@ -265,6 +265,37 @@ class ClickHouseSinkIT {
     }
 
     @Test
+    void aTableOrderedByAnotherColumn_stopsTheSink_nothingIsWritten_aRightOneIsUsed() throws Exception {
+        DatabaseConfig db = BlogDatabase.create("ch_engine", 5, 10, 10);
+        clickhouse.query("CREATE DATABASE IF NOT EXISTS chengine");
+        String columns = "(pk_post Int64, id String, fk_author Int64, title String, author_name String, published UInt8, comment_count Int32, "
+                + "created_at " + dateTime() + ", source_updated_at " + dateTime() + ", _version UInt64, _deleted UInt8)";
+        // ordered by the author: ReplacingMergeTree would keep one row per author, not per post
+        clickhouse.query("CREATE TABLE chengine.ta_post " + columns + " ENGINE = ReplacingMergeTree(_version) ORDER BY (fk_author)");
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chengine", "chengine")));
+             Connection c = Sql.session(db)) {
+            Sql.exec(c, "UPDATE tb_post SET title = 'changed' WHERE pk_post = 1");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String ready = Http.get(daemon.httpPort(), "/health/ready").body();
+                assertThat(ready).contains("\"id\":\"sink-clickhouse\",\"status\":\"STOPPED\"")
+                        .contains("ClickHouse table chengine.ta_post is ENGINE = ReplacingMergeTree(_version) ORDER BY fk_author")
+                        .contains("needs ReplacingMergeTree(_version) ORDER BY pk_post");
+            });
+            Tviews.awaitConverged(db, Duration.ofSeconds(30), "the sink stopped, refresh goes on");
+            assertThat(clickhouse.query("SELECT count() FROM chengine.ta_post").strip()).isEqualTo("0");
+        }
+        // the same columns with the right engine and key, and a granularity of the operator's choosing: used as it is
+        clickhouse.query("DROP TABLE chengine.ta_post");
+        clickhouse.query("CREATE TABLE chengine.ta_post " + columns + " ENGINE = ReplacingMergeTree(_version) ORDER BY (pk_post) "
+                + "SETTINGS index_granularity = 256");
+        try (Daemon daemon = Daemons.started(Configs.forDatabase(db, settings("chengine", "chengine")))) {
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(clickhouse.query("SELECT title FROM chengine.ta_post FINAL WHERE pk_post = 1 AND _deleted = 0").strip())
+                            .isEqualTo("changed"));
+        }
+    }
+
+    @Test
     void typeMapping_keepsExactValues() throws Exception {
         DatabaseConfig db = BlogDatabase.create("ch_types", 2, 2, 2);
         try (Connection c = Sql.session(db)) {

@@ -80,7 +80,7 @@ public final class ClickHouseCopy {
      * @return rows copied by this run
      */
     public long backfill(String tview, Progress progress) throws Exception {
-        try (ClickHouseSink.Prepared p = sink.prepared(tview, () -> sessions.open("tviewd-clickhouse-backfill", java.time.Duration.ofMinutes(10)))) {
+        try (CopyTarget p = CopyTarget.open(sink, tview, () -> sessions.open("tviewd-clickhouse-backfill", java.time.Duration.ofMinutes(10)))) {
             ClickHouseTable table = p.table();
             Connection c = p.postgres();
             InitialBackfill.owe(c, tview, InitialBackfill.COMMAND);
@@ -180,7 +180,7 @@ public final class ClickHouseCopy {
         long differing = 0;
         long repaired = 0;
         List<String> sample = new ArrayList<>();
-        try (ClickHouseSink.Prepared p = sink.prepared(tview, () -> sessions.open("tviewd-clickhouse-verify", java.time.Duration.ofMinutes(10)))) {
+        try (CopyTarget p = CopyTarget.open(sink, tview, () -> sessions.open("tviewd-clickhouse-verify", java.time.Duration.ofMinutes(10)))) {
             ClickHouseTable table = p.table();
             Connection c = p.postgres();
             String keyType = keyType(c, table);

@@ -69,8 +69,10 @@ public final class ClickHouseHttp {
      * Inserts the JSONEachRow lines {@code rows} writes, sent while they are written ({@link StreamedBody}): ClickHouse
      * parses the first rows while the writer makes the next. When the writer fails, nothing is stored and its exception
      * is thrown; when the request fails first, its failure is.
+     *
+     * @return the bytes sent
      */
-    public void insertJsonEachRow(String table, RowsWriter rows) throws Exception {
+    public long insertJsonEachRow(String table, RowsWriter rows) throws Exception {
         String query = "INSERT INTO " + table + " FORMAT JSONEachRow";
         URI uri = URI.create(config.endpoint() + "?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
         StreamedBody body = new StreamedBody();
@@ -98,6 +100,7 @@ public final class ClickHouseHttp {
             throw failure(e.getCause());
         }
         check(answer);
+        return body.written();
     }
 
     /** The server's version ({@code 18.16.1}, {@code 24.3.2.23}). */

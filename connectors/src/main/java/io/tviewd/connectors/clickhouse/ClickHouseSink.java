@@ -142,7 +142,7 @@ public final class ClickHouseSink implements EventSink {
     }
 
     /** {@link #table(String, boolean)} reading the tview's columns on {@code postgres} (null: a connection of its own). */
-    private ClickHouseTable table(String tview, boolean reread, Connection postgres) throws Exception {
+    ClickHouseTable table(String tview, boolean reread, Connection postgres) throws Exception {
         ClickHouseTable t = tables.get(tview);
         if (t != null && !reread) {
             return t;
@@ -320,44 +320,6 @@ public final class ClickHouseSink implements EventSink {
         }
     }
 
-    /** A copy's ClickHouse table, ready to write, and the PostgreSQL connection it reads the tview on (closed with it). */
-    record Prepared(ClickHouseTable table, Connection postgres) implements AutoCloseable {
-        @Override
-        public void close() throws SQLException {
-            postgres.close();
-        }
-    }
-
-    /**
-     * The tview's ClickHouse table, ready to write (created or checked), for {@link ClickHouseCopy}: the server is asked
-     * while {@code postgres} opens (each costs a cold command ~0.1 s), then the tview's columns are read on it.
-     */
-    Prepared prepared(String tview, java.util.concurrent.Callable<Connection> postgres) throws Exception {
-        java.util.concurrent.CompletableFuture<Void> server = java.util.concurrent.CompletableFuture.runAsync(() -> {
-            try {
-                connect();
-            } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        });
-        Connection c = null;
-        try {
-            c = postgres.call();
-            try {
-                server.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof Exception x ? x : e;
-            }
-            return new Prepared(table(tview, false, c), c);
-        } catch (Exception | Error e) {
-            server.cancel(false);
-            if (c != null) {
-                c.close();
-            }
-            throw e;
-        }
-    }
-
     /** Inserts rows built from events (of one table), for {@link ClickHouseCopy}; returns the rows refused. */
     List<Refused> insertRows(ClickHouseTable table, List<RefreshEvent> rows) throws Exception {
         List<Refused> refused = new ArrayList<>();
@@ -370,22 +332,9 @@ public final class ClickHouseSink implements EventSink {
      * copy is not a commit, so it stays out of the commit → acknowledged lag.
      */
     void insertLines(ClickHouseTable table, ClickHouseHttp.RowsWriter lines, int rows) throws Exception {
-        long[] bytes = {0};
         try {
-            http.insertJsonEachRow(table.qualified, out -> lines.write(new java.io.OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(b);
-                    bytes[0]++;
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                    bytes[0] += len;
-                }
-            }));
-            acknowledged.inserted(table.tview.toString(), rows, bytes[0], new long[0]);
+            long bytes = http.insertJsonEachRow(table.qualified, lines);
+            acknowledged.inserted(table.tview.toString(), rows, bytes, new long[0]);
         } catch (IOException e) {
             acknowledged.failed(table.tview.toString());
             throw permanentOr(table, e);
@@ -404,7 +353,7 @@ public final class ClickHouseSink implements EventSink {
         return http;
     }
 
-    private synchronized void connect() throws Exception {
+    synchronized void connect() throws Exception {
         if (server == null) {
             server = ServerVersion.parse(http.version());
             LOG.info("ClickHouse sink: server {} at {}, database {}", server.text(), config.endpoint(), config.database());

@@ -126,6 +126,31 @@ final class ClickHouseTable {
     }
 
     /**
+     * An existing table that would not keep one row per key, the newest: another engine, another version column, or an
+     * ordering key other than the tview key (ReplacingMergeTree deduplicates by its ordering key, so rows of one key
+     * would survive side by side, or rows of different keys collapse). Such a table is never written.
+     */
+    private List<String> engineProblems(ClickHouseHttp http, String database) throws IOException, InterruptedException {
+        String row = http.execute("SELECT engine, engine_full, sorting_key FROM system.tables WHERE database = " + ClickHouseHttp.literal(database)
+                + " AND name = " + ClickHouseHttp.literal(name) + " FORMAT JSONEachRow").strip();
+        if (row.isEmpty()) {
+            return List.of();
+        }
+        com.fasterxml.jackson.databind.JsonNode t = JSON.readTree(row);
+        String engine = t.path("engine").asText();
+        String full = t.path("engine_full").asText();
+        String sorting = t.path("sorting_key").asText().replace("`", "").replace(" ", "");
+        boolean replacing = engine.equals("ReplacingMergeTree") || engine.equals("ReplicatedReplacingMergeTree");
+        boolean versioned = full.replace(" ", "").matches("(Replicated)?ReplacingMergeTree\\((.*,)?_version(,_deleted)?\\).*");
+        boolean keyed = sorting.equals(key) || sorting.equals("(" + key + ")");
+        if (replacing && versioned && keyed) {
+            return List.of();
+        }
+        return List.of("ClickHouse table " + database + "." + name + " is ENGINE = " + full + "; tview " + tview + " needs ReplacingMergeTree(_version"
+                + ") ORDER BY " + key + " (one row per key, the newest version wins): drop it (tviewd creates it) or recreate it so");
+    }
+
+    /**
      * Creates the table when absent; otherwise compares it with the tview. Columns it lacks are added when
      * {@code autoAdd}, else reported with the statement to run; a column of another type is reported too.
      *
@@ -145,7 +170,7 @@ final class ClickHouseTable {
                 have.put(row.path("name").asText(), row.path("type").asText());
             }
         }
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(engineProblems(http, database));
         for (String meta : List.of("_version", "_deleted")) {
             if (!have.containsKey(meta)) {
                 problems.add("ClickHouse table " + database + "." + name + " has no column " + meta + " (it was not created by tviewd); "

@@ -44,6 +44,12 @@ final class StreamedBody {
 
     private byte[] block = new byte[BLOCK];
     private int used;
+    private long written;
+
+    /** Bytes handed over so far (all of the body once {@link #end} returned). */
+    long written() {
+        return written;
+    }
 
     /** The writer's side (its {@code close} does nothing: {@link #end} ends the body, {@link #abort} drops it). */
     OutputStream output() {
@@ -94,6 +100,7 @@ final class StreamedBody {
     }
 
     private void put(byte[] b) throws IOException {
+        written += b.length;
         try {
             while (!blocks.offer(b, 50, TimeUnit.MILLISECONDS)) {
                 Future<?> r = request;

@@ -74,6 +74,12 @@ public final class Report {
         warmUps.add(new double[] {seconds, jitShare});
     }
 
+    /** A ratio as how much more it is: +19%, or −10% when less. */
+    private static String percentMore(double ratio) {
+        double pct = (ratio - 1) * 100;
+        return (pct < 0 ? "−" + num0(-pct) : "+" + num0(pct)) + "%";
+    }
+
     void idle(Percentiles p) {
         idle = p;
         rows.add(new Row("idle", "cdc", "probe", 1, 0, new Writers.Result(p.count(), 1), p, Double.NaN, Double.NaN));
@@ -331,11 +337,11 @@ public final class Report {
         }
         if (mixOn != null && mixOff != null) {
             double x = mixOn.cpuSeconds / mixOff.cpuSeconds;
-            target(md, "events cost ≤ 25% more CPU (mix)", "+" + num0((x - 1) * 100) + "%", x <= 1.25);
+            target(md, "events cost ≤ 25% more CPU (mix)", percentMore(x), x <= 1.25);
         }
         if (stormOn != null && stormOff != null) {
             double x = stormOn.cpuSeconds / stormOff.cpuSeconds;
-            target(md, "events cost ≤ 25% more CPU (storm)", "+" + num0((x - 1) * 100) + "%", x <= 1.25);
+            target(md, "events cost ≤ 25% more CPU (storm)", percentMore(x), x <= 1.25);
         }
         for (int n : new int[] {1, 8}) {
             double worst = Double.MAX_VALUE;
