@@ -140,8 +140,9 @@ final class ClickHouseTable {
         String engine = t.path("engine").asText();
         String full = t.path("engine_full").asText();
         String sorting = t.path("sorting_key").asText().replace("`", "").replace(" ", "");
-        boolean replacing = engine.equals("ReplacingMergeTree") || engine.equals("ReplicatedReplacingMergeTree");
-        boolean versioned = full.replace(" ", "").matches("(Replicated)?ReplacingMergeTree\\((.*,)?_version(,_deleted)?\\).*");
+        // ReplacingMergeTree itself, or a replicated or shared (ClickHouse Cloud) one, whose first arguments name its replicas
+        boolean replacing = engine.matches("(Replicated|Shared)?ReplacingMergeTree");
+        boolean versioned = full.replace(" ", "").matches("(Replicated|Shared)?ReplacingMergeTree\\((.*,)?_version(,_deleted)?\\).*");
         boolean keyed = sorting.equals(key) || sorting.equals("(" + key + ")");
         if (replacing && versioned && keyed) {
             return List.of();
