@@ -2,6 +2,7 @@ package io.tviewd.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -78,8 +79,9 @@ class ClickHouseStreamedInsertIT {
             }
             throw new IOException("the writer broke at row 5000");
         })).isInstanceOf(IOException.class).hasMessage("the writer broke at row 5000");
-        Thread.sleep(500);
-        assertThat(clickhouse.query("SELECT count() FROM streamed.failed").strip()).isEqualTo("0");
+        // and none arrive later either
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(clickhouse.query("SELECT count() FROM streamed.failed").strip()).isEqualTo("0"));
         // and the client still works
         http.insertJsonEachRow("streamed.failed", out -> out.write(line(7)));
         assertThat(clickhouse.query("SELECT count() FROM streamed.failed").strip()).isEqualTo("1");

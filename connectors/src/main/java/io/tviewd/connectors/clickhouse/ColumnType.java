@@ -165,14 +165,6 @@ enum ColumnType {
         return io.tviewd.connectors.events.JsonText.of(value);
     }
 
-    /**
-     * The JSON string literal (quoted, escaped) of the compact text of a document in PostgreSQL's {@code jsonb} output,
-     * in one pass; null where that text would differ from the parsed document's ({@link io.tviewd.connectors.events.JsonText#compactOrNull}).
-     */
-    static String documentLiteral(String json) {
-        return io.tviewd.connectors.events.JsonText.compactOrNull(json, true);
-    }
-
     /** A timestamp as {@code to_jsonb} renders it: with an offset (timestamptz) or without (timestamp, taken as UTC). */
     private static Instant instant(String text) throws Unrepresentable {
         try {

@@ -22,6 +22,7 @@ final class DocumentLines {
     private DocumentLines() {
     }
 
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     private static final byte[] QUOTE = {'\\', '"'};
     private static final byte[] ESCAPED_QUOTE = {'\\', '\\', '\\', '"'};
     private static final byte[] ESCAPED_BACKSLASH = {'\\', '\\', '\\', '\\'};
@@ -54,7 +55,7 @@ final class DocumentLines {
                 out.write(dataField);
                 byte[] document = chunk.documents()[i];
                 if (document == null) {
-                    out.write(new byte[] {'n', 'u', 'l', 'l'});
+                    out.write(NULL);
                 } else if (literal.of(document)) {
                     out.write(literal.bytes, 0, literal.length);
                 } else {
@@ -94,8 +95,8 @@ final class DocumentLines {
         int length;
 
         /**
-         * {@link JsonText#compactOrNull(String, boolean) compactOrNull(text, true)} of the document whose UTF-8 bytes
-         * are given: true with the literal in {@link #bytes}, or false where that gives null.
+         * {@link JsonText#compactOrNull(String) compactOrNull(text)} of the document whose UTF-8 bytes are given, as a
+         * JSON string literal (quoted, escaped): true with the literal in {@link #bytes}, or false where that gives null.
          */
         boolean of(byte[] json) {
             int n = json.length;

@@ -67,7 +67,7 @@ public final class JsonText {
      * {@link #compactOrNull} can, else token by token ({@link #render}).
      */
     public static String compact(String json) throws IOException {
-        String text = compactOrNull(json, false);
+        String text = compactOrNull(json);
         return text != null ? text : render(json);
     }
 
@@ -115,23 +115,18 @@ public final class JsonText {
 
     /**
      * {@link #render} of a document in PostgreSQL's {@code jsonb} output made in one pass over its characters —
-     * whitespace between tokens dropped, strings and numbers kept as they are — or, with {@code literal}, that text as
-     * a JSON string literal (quoted, escaped). Null when a token would be rendered differently once parsed — a
+     * whitespace between tokens dropped, strings and numbers kept as they are. Null when a token would be rendered differently once parsed — a
      * {@code \\u} or {@code \\/} escape, {@code -0}, a number with a fraction or exponent whose exact decimal prints
      * otherwise ({@code 0.0000001} is {@code 1E-7}) — or the text is not such JSON: the caller then takes {@link #render}.
      */
-    public static String compactOrNull(String json, boolean literal) {
+    public static String compactOrNull(String json) {
         int n = json.length();
-        StringBuilder out = new StringBuilder(n + (literal ? n / 8 + 16 : 0));
-        String quote = literal ? "\\\"" : "\"";
-        if (literal) {
-            out.append('"');
-        }
+        StringBuilder out = new StringBuilder(n);
         int i = 0;
         while (i < n) {
             char ch = json.charAt(i);
             if (ch == '"') {
-                out.append(quote);
+                out.append('"');
                 // the string up to its closing quote, copied a run at a time (a char at a time cost most of a copy)
                 int j = i + 1;
                 while (true) {
@@ -144,7 +139,7 @@ public final class JsonText {
                         return null;
                     }
                     if (json.charAt(j) == '"') {
-                        out.append(quote);
+                        out.append('"');
                         i = j + 1;
                         break;
                     }
@@ -153,9 +148,7 @@ public final class JsonText {
                     }
                     char next = json.charAt(j + 1);
                     switch (next) {
-                        case '"' -> out.append(literal ? "\\\\\\\"" : "\\\"");
-                        case '\\' -> out.append(literal ? "\\\\\\\\" : "\\\\");
-                        case 'b', 'f', 'n', 'r', 't' -> out.append(literal ? "\\\\" : "\\").append(next);
+                        case '"', '\\', 'b', 'f', 'n', 'r', 't' -> out.append('\\').append(next);
                         default -> {
                             return null;
                         }
@@ -181,7 +174,7 @@ public final class JsonText {
                 i++;
             }
         }
-        return literal ? out.append('"').toString() : out.toString();
+        return out.toString();
     }
 
     /** A character of a string copied as it is: not its end, an escape or a control character. */

@@ -38,6 +38,13 @@ class ColumnTypeTest {
         }
     }
 
+    /** The copy's JSON string literal of a document's text ({@link DocumentLines.Literal}), or null where it falls back. */
+    private static String documentLiteral(String text) {
+        DocumentLines.Literal literal = new DocumentLines.Literal();
+        return literal.of(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                ? new String(literal.bytes, 0, literal.length, java.nio.charset.StandardCharsets.UTF_8) : null;
+    }
+
     @Test
     void documentLiteral_isTheJsonStringOfTheParsedDocumentsText_orNullWhereItWouldDiffer() throws Exception {
         Random random = new Random(20261203);
@@ -46,32 +53,23 @@ class ColumnTypeTest {
             StringBuilder doc = new StringBuilder();
             value(random, doc, 0);
             String text = doc.toString();
-            String literal = ColumnType.documentLiteral(text);
+            String literal = documentLiteral(text);
+            // the copy's way over the UTF-8 bytes PostgreSQL sends falls back exactly where the stream's one-pass way does
+            String compact = JsonText.compactOrNull(text);
+            assertThat(literal == null).as(text).isEqualTo(compact == null);
             if (literal != null) {
                 literals++;
-                assertThat(EVENTS.readTree(literal).textValue()).as(text).isEqualTo(ColumnType.jsonText(EVENTS.readTree(text)));
+                assertThat(EVENTS.readTree(literal).textValue()).as(text).isEqualTo(ColumnType.jsonText(EVENTS.readTree(text))).isEqualTo(compact);
             }
         }
         // most documents take the one-pass way; the rest (\\u escapes, 1E-7 and the like) fall back
         assertThat(literals).isGreaterThan(1_000);
-        // the copy's way over the UTF-8 bytes PostgreSQL sends gives the same literal, or falls back where it does
-        DocumentLines.Literal bytes = new DocumentLines.Literal();
-        for (int i = 0; i < 5_000; i++) {
-            StringBuilder doc = new StringBuilder();
-            value(random, doc, 0);
-            String text = doc.toString();
-            String literal = ColumnType.documentLiteral(text);
-            boolean made = bytes.of(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            assertThat(made).as(text).isEqualTo(literal != null);
-            if (made) {
-                assertThat(new String(bytes.bytes, 0, bytes.length, java.nio.charset.StandardCharsets.UTF_8)).as(text).isEqualTo(literal);
-            }
-        }
-        assertThat(ColumnType.documentLiteral("{\"a\": [1, 2.50, \"x\\\"y\\\\z\\n\"], \"b\": {\"c\": null, \"d\": true}}"))
+        assertThat(documentLiteral("{\"a\": [1, 2.50, \"x\\\"y\\\\z\\n\"], \"b\": {\"c\": null, \"d\": true}}"))
                 .isEqualTo("\"{\\\"a\\\":[1,2.50,\\\"x\\\\\\\"y\\\\\\\\z\\\\n\\\"],\\\"b\\\":{\\\"c\\\":null,\\\"d\\\":true}}\"");
         for (String differs : new String[] {"{\"a\": 0.0000001}", "{\"a\": -0}", "{\"a\": 1e3}", "{\"a\": \"\\u0001\"}", "{\"a\": \"\\/\"}",
             "{\"a\": \"open"}) {
-            assertThat(ColumnType.documentLiteral(differs)).as(differs).isNull();
+            assertThat(documentLiteral(differs)).as(differs).isNull();
+            assertThat(JsonText.compactOrNull(differs)).as(differs).isNull();
         }
     }
 
